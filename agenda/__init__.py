@@ -1,0 +1,1 @@
+"""Agenda: services, availability, appointments and calendar providers (not built yet)."""

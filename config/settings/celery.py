@@ -1,0 +1,24 @@
+"""Celery: Redis broker, tenant-aware tasks (tenant-schemas-celery) and beat."""
+
+from config.settings.env import env
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="redis://127.0.0.1:6379/0"))
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="crm")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 15 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+CELERY_RESULT_EXPIRES = 60 * 60
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = False
+# Beat (tenant-schemas-celery's scheduler): an entry without "tenant_schemas" runs once in every tenant;
+# one with "tenant_schemas": [...] runs only in those schemas.
+CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "audit-purge-old-entries": {
+        "task": "core.tasks.audit_purge_task",
+        "schedule": 24 * 60 * 60,
+    },
+}

@@ -1,0 +1,15 @@
+"""Test settings: same services as development, isolated key prefixes and queue, fast hashing."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import CACHES, CHANNEL_LAYERS, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="crm-test")
+CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env("CHANNELS_PREFIX", default="asgi-test")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="crm-test")
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"handlers": [], "level": "WARNING"}}

@@ -1,0 +1,37 @@
+"""ASGI middleware that resolves the tenant of a websocket from its Host header.
+
+django-tenants only does this for HTTP. A socket whose Host names no tenant is closed before it is
+accepted (the client sees a 403)."""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from django_tenants.utils import get_tenant_domain_model, remove_www, schema_context
+
+
+def _host_from_scope(scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"host":
+            return remove_www(value.decode("latin1").split(":")[0].lower())
+    return ""
+
+
+@database_sync_to_async
+def _tenant_for_host(host: str):
+    with schema_context("public"):
+        domain = get_tenant_domain_model().objects.select_related("tenant").filter(domain=host).first()
+        if domain is None or domain.tenant.schema_name == "public":
+            return None
+        return domain.tenant
+
+
+class TenantWebsocketMiddleware:
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        tenant = await _tenant_for_host(_host_from_scope(scope))
+        if tenant is None:
+            await send({"type": "websocket.close", "code": 4404})
+            return None
+        return await self.inner(dict(scope, tenant=tenant), receive, send)

@@ -1,0 +1,63 @@
+"""Request id and language selection."""
+
+import re
+import uuid
+
+from django.conf import settings
+from django.utils import translation
+
+from core.context import client_ip, client_ip_var, request_id_var
+
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+LANGUAGE_COOKIE = settings.LANGUAGE_COOKIE_NAME
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (a sane incoming X-Request-ID is kept), for logs, audit and the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        id_token = request_id_var.set(request.request_id)
+        ip_token = client_ip_var.set(client_ip(request))
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(id_token)
+            client_ip_var.reset(ip_token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+def language_for(request) -> str:
+    """A signed-in user's own choice, else (anonymous) the language cookie, else the tenant's, else the default."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.language in supported:
+        return user.language
+    cookie = request.COOKIES.get(LANGUAGE_COOKIE)
+    if (user is None or not user.is_authenticated) and cookie in supported:
+        return cookie
+    tenant = getattr(request, "tenant", None)
+    if tenant is not None and tenant.schema_name != "public" and tenant.language in supported:
+        return tenant.language
+    if cookie in supported:
+        return cookie
+    return settings.LANGUAGE_CODE
+
+
+class LanguageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response

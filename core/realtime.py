@@ -1,0 +1,43 @@
+"""The one way to push a live update: publish to `<schema>.<topic>` after the transaction commits."""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
+
+TOPICS = {"pipeline", "agenda", "chats", "notifications"}
+
+
+def group_name(schema_name: str, topic: str) -> str:
+    return f"{schema_name}.{topic}"
+
+
+def publish(
+    *,
+    topic: str,
+    event: str,
+    html: str = "",
+    data: dict | None = None,
+    roles: tuple[str, ...] | None = None,
+    schema_name: str | None = None,
+) -> None:
+    """Send `event` with its server-rendered `html` (htmx out-of-band fragments) to every socket of the
+    current tenant subscribed to `topic` (only to members with one of `roles`, when given), once the surrounding transaction has committed. A failure to
+    reach the channel layer is logged, never raised: the write it reports on has already happened."""
+    if topic not in TOPICS:
+        raise ValueError(f"unknown topic {topic!r}")
+    schema = schema_name or connection.schema_name
+    message = {"type": "broadcast", "event": event, "html": html, "data": data or {}, "roles": list(roles or [])}
+
+    def send() -> None:
+        try:
+            async_to_sync(get_channel_layer().group_send)(group_name(schema, topic), message)
+        except Exception:
+            logger.exception("real-time publish failed", extra={"topic": topic, "event": event})
+
+    transaction.on_commit(send)

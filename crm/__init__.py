@@ -1,0 +1,1 @@
+"""CRM: leads, pipeline, customer history, sales documents and seller analytics."""

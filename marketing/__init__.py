@@ -1,0 +1,1 @@
+"""Marketing hub: Meta Ads spend, attribution, ROI/CPA and WhatsApp template automations (not built yet)."""

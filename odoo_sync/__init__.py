@@ -1,0 +1,1 @@
+"""Odoo synchronisation: the sync_external table, push and pull tasks (not built yet)."""

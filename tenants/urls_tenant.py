@@ -1,0 +1,27 @@
+from django.urls import path
+
+from tenants.views import auth, pages, settings, staff
+
+app_name = "tenants"
+
+urlpatterns = [
+    path("", pages.dashboard, name="home"),
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("auth/handoff/", auth.handoff, name="handoff"),
+    path("switch/<slug:slug>/", auth.switch_tenant, name="switch"),
+    path("profile/", pages.profile, name="profile"),
+    path("staff/", staff.staff_list, name="staff"),
+    path("staff/<int:pk>/approve/", staff.staff_approve, name="staff-approve"),
+    path("staff/<int:pk>/reject/", staff.staff_reject, name="staff-reject"),
+    path("staff/<int:pk>/disable/", staff.staff_disable, name="staff-disable"),
+    path("staff/<int:pk>/enable/", staff.staff_enable, name="staff-enable"),
+    path("staff/<int:pk>/edit/", staff.staff_edit, name="staff-edit"),
+    path("settings/", settings.settings_page, name="settings"),
+    path("settings/credentials/<slug:kind>/", settings.credential_edit, name="credential-edit"),
+    path("settings/credentials/<slug:kind>/delete/", settings.credential_delete, name="credential-delete"),
+    path("password-reset/", auth.password_reset, name="password-reset"),
+    path("password-reset/sent/", auth.password_reset_done, name="password-reset-done"),
+    path("password-reset/<uidb64>/<token>/", auth.password_reset_confirm, name="password-reset-confirm"),
+    path("password-reset/done/", auth.password_reset_complete, name="password-reset-complete"),
+]

@@ -1,0 +1,98 @@
+"""The owners' Staff page: pending requests, approval with a role, reject, disable, re-enable, edit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import ApplicationError
+from tenants import services
+from tenants.access import roles_required
+from tenants.forms import ApproveForm, MemberForm
+from tenants.models import Membership, MembershipStatus, Role
+from tenants.selectors import tenant_members
+
+PAGE_SIZE = 25
+
+
+def _membership(request, pk: int) -> Membership:
+    return get_object_or_404(Membership.objects.select_related("user", "tenant"), pk=pk, tenant=request.tenant)
+
+
+@roles_required(Role.OWNER)
+def staff_list(request):
+    status = request.GET.get("status", "")
+    if status not in MembershipStatus.values:
+        status = ""
+    search = request.GET.get("q", "").strip()
+    members = tenant_members(tenant=request.tenant, status=status or None, search=search)
+    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "search": search,
+        "statuses": MembershipStatus.choices,
+        "approve_form": ApproveForm(),
+    }
+    template = "tenants/staff_list.html#staff-table" if request.htmx and not request.htmx.boosted else "tenants/staff_list.html"
+    return TemplateResponse(request, template, context)
+
+
+def _act(request, pk: int, action, success: str, **kwargs):
+    membership = _membership(request, pk)
+    try:
+        action(membership=membership, actor=request.user, **kwargs)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success % {"name": membership.user})
+    return redirect(request.POST.get("next") or "tenants:staff")
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def staff_approve(request, pk: int):
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+        return redirect("tenants:staff")
+    return _act(request, pk, services.membership_approve, _("%(name)s can now sign in."), role=form.cleaned_data["role"])
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def staff_reject(request, pk: int):
+    return _act(request, pk, services.membership_reject, _("The request from %(name)s was rejected."))
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def staff_disable(request, pk: int):
+    return _act(request, pk, services.membership_disable, _("%(name)s can no longer sign in to this company."))
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def staff_enable(request, pk: int):
+    return _act(request, pk, services.membership_enable, _("%(name)s is active again."))
+
+
+@roles_required(Role.OWNER)
+@require_http_methods(["GET", "POST"])
+def staff_edit(request, pk: int):
+    membership = _membership(request, pk)
+    initial = {"full_name": membership.user.full_name, "phone": membership.user.phone, "role": membership.role}
+    form = MemberForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(membership=membership, actor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("tenants:staff")
+    return TemplateResponse(request, "tenants/staff_edit.html", {"form": form, "membership": membership})
