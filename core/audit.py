@@ -60,7 +60,7 @@ def audit_log(
         object_type=object_type,
         object_id=object_id,
         object_repr=object_repr[:255],
-        changes={k: v for k, v in (changes or {}).items()},
+        changes=dict(changes or {}),
         ip=ip if ip is not None else client_ip_var.get(),
         request_id=request_id_var.get(),
     )

@@ -42,15 +42,18 @@ def _sidebar(request, membership):
 def layout(request):
     tenant = getattr(request, "tenant", None)
     membership = getattr(request, "membership", None)
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    in_tenant = tenant is not None and tenant.schema_name != "public"
     context = {
-        "current_tenant": tenant if tenant is not None and tenant.schema_name != "public" else None,
+        # A signed-in user without a membership here learns nothing of the tenant, not even its name.
+        "current_tenant": tenant if in_tenant and (membership is not None or not signed_in) else None,
         "membership": membership,
         "languages": settings.LANGUAGES,
         "sidebar": [],
         "other_memberships": [],
     }
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if not signed_in:
         return context
     from tenants.selectors import pending_count, user_active_memberships
 

@@ -27,8 +27,9 @@ def publish(
     schema_name: str | None = None,
 ) -> None:
     """Send `event` with its server-rendered `html` (htmx out-of-band fragments) to every socket of the
-    current tenant subscribed to `topic` (only to members with one of `roles`, when given), once the surrounding transaction has committed. A failure to
-    reach the channel layer is logged, never raised: the write it reports on has already happened."""
+    current tenant subscribed to `topic` (only to members with one of `roles`, when given), once the
+    surrounding transaction has committed. A failure to reach the channel layer is logged, never
+    raised: the write it reports on has already happened."""
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}")
     schema = schema_name or connection.schema_name

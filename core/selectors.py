@@ -8,7 +8,11 @@ from core.models import AuditEntry
 
 
 def audit_entries(
-    *, action: str = "", actor: str = "", object_type: str = "", since: datetime | None = None,
+    *,
+    action: str = "",
+    actor: str = "",
+    object_type: str = "",
+    since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[AuditEntry]:
     entries = AuditEntry.objects.all()
@@ -30,6 +34,9 @@ def audit_filter_choices() -> dict[str, list[str]]:
     return {
         "actions": list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()[:200]),
         "object_types": list(
-            AuditEntry.objects.exclude(object_type="").order_by("object_type").values_list("object_type", flat=True).distinct()[:100]
+            AuditEntry.objects.exclude(object_type="")
+            .order_by("object_type")
+            .values_list("object_type", flat=True)
+            .distinct()[:100]
         ),
     }

@@ -108,7 +108,9 @@ def audit_list(request):
     query = params.copy()
     query.pop("page", None)
     context = {"page": page, "filters": filters, "choices": audit_filter_choices(), "query": query.urlencode()}
-    template = "core/audit_list.html#audit-table" if request.htmx and not request.htmx.boosted else "core/audit_list.html"
+    template = (
+        "core/audit_list.html#audit-table" if request.htmx and not request.htmx.boosted else "core/audit_list.html"
+    )
     return TemplateResponse(request, template, context)
 
 

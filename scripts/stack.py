@@ -68,14 +68,22 @@ def ensure_redis() -> str:
         subprocess.run(
             [
                 str(binary),
-                "--daemonize", "yes",
-                "--bind", "127.0.0.1",
-                "--port", str(EMBEDDED_REDIS_PORT),
-                "--pidfile", str(pidfile),
-                "--dir", str(folder),
-                "--logfile", str(folder / "redis.log"),
-                "--save", "",
-                "--appendonly", "no",
+                "--daemonize",
+                "yes",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(EMBEDDED_REDIS_PORT),
+                "--pidfile",
+                str(pidfile),
+                "--dir",
+                str(folder),
+                "--logfile",
+                str(folder / "redis.log"),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
             ],
             check=True,
         )
@@ -105,15 +113,25 @@ def run() -> int:
     manage(env, "seed_demo")
     port = env.get("PORT", "8000")
     processes = {
-        "web": [PYTHON, "-m", "daphne", "-b", "0.0.0.0", "-p", port, "config.asgi:application"],
+        "web": [PYTHON, "-m", "daphne", "-b", env.get("HOST", "127.0.0.1"), "-p", port, "config.asgi:application"],
         "worker": [PYTHON, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "--concurrency", "2"],
         "beat": [
-            PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
-            "--schedule", str(VAR / "celerybeat-schedule"),
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "-l",
+            "INFO",
+            "--schedule",
+            str(VAR / "celerybeat-schedule"),
         ],
     }
     children = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in processes.items()}
-    log(f"web on http://acme.localhost:{port}/ and http://globex.localhost:{port}/ (public site: http://localhost:{port}/)")
+    log(
+        f"web on http://acme.localhost:{port}/ and http://globex.localhost:{port}/ (public site: http://localhost:{port}/)"
+    )
     log("demo logins are listed above; press Ctrl-C to stop web, worker and beat")
 
     stopping = False

@@ -31,7 +31,7 @@ class TenantAdmin(TenantAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return fields + ["schema_name", "slug"] if obj is not None else fields
+        return [*fields, "schema_name", "slug"] if obj is not None else fields
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)

@@ -9,8 +9,12 @@ from tenants.vault import CREDENTIAL_FIELDS
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class RegistrationForm(forms.Form):
@@ -19,7 +23,9 @@ class RegistrationForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     tenant = forms.ModelChoiceField(label=_("Company"), queryset=Tenant.objects.none(), empty_label=_("Choose…"))
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Repeat the password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label=_("Repeat the password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,7 +76,7 @@ class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     language = forms.ChoiceField(
-        label=_("Language"), choices=[("", _("Company default"))] + list(Language.choices), required=False
+        label=_("Language"), choices=[("", _("Company default")), *list(Language.choices)], required=False
     )
 
 
@@ -79,7 +85,9 @@ class TenantSettingsForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
     currency = forms.RegexField(
-        label=_("Currency"), regex=r"^[A-Z]{3}$", max_length=3,
+        label=_("Currency"),
+        regex=r"^[A-Z]{3}$",
+        max_length=3,
         error_messages={"invalid": _("Use a three-letter ISO code, such as EUR or USD.")},
     )
     ai_enabled = forms.BooleanField(label=_("The AI agent answers WhatsApp"), required=False)
@@ -96,7 +104,9 @@ def credential_form_class(kind: str) -> type[forms.Form]:
             if field.name == "service_account_json":
                 widget = forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"})
             fields[field.name] = forms.CharField(
-                label=field.label, required=False, widget=widget,
+                label=field.label,
+                required=False,
+                widget=widget,
                 help_text=_("Leave empty to keep the stored value."),
             )
         else:

@@ -105,7 +105,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     language = models.CharField(
-        _("language"), max_length=5, choices=Language.choices, blank=True,
+        _("language"),
+        max_length=5,
+        choices=Language.choices,
+        blank=True,
         help_text=_("Leave empty to use the company's language."),
     )
     is_active = models.BooleanField(_("active"), default=True)

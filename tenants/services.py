@@ -29,7 +29,9 @@ HANDOFF_MAX_AGE = 60
 def _publish_pending_count(tenant: Tenant) -> None:
     """Owners' sidebars show the number of pending requests; push the new number to their open pages."""
     html = render_to_string("tenants/partials/_pending_badge.html", {"pending_count": pending_count(tenant=tenant)})
-    publish(topic="notifications", event="STAFF_PENDING", html=html, roles=(Role.OWNER,), schema_name=tenant.schema_name)
+    publish(
+        topic="notifications", event="STAFF_PENDING", html=html, roles=(Role.OWNER,), schema_name=tenant.schema_name
+    )
 
 
 @transaction.atomic
@@ -63,13 +65,21 @@ def tenant_create(
     Domain.objects.create(tenant=tenant, domain=f"{slug}.{settings.BASE_DOMAIN}", is_primary=True)
     owner = User.objects.filter(email__iexact=owner_email).first()
     if owner is None:
-        owner = User.objects.create_user(email=owner_email, password=owner_password, full_name=owner_name or owner_email)
+        owner = User.objects.create_user(
+            email=owner_email, password=owner_password, full_name=owner_name or owner_email
+        )
     Membership.objects.create(
-        user=owner, tenant=tenant, role=Role.OWNER, status=MembershipStatus.ACTIVE, decided_by=actor,
+        user=owner,
+        tenant=tenant,
+        role=Role.OWNER,
+        status=MembershipStatus.ACTIVE,
+        decided_by=actor,
         decided_at=timezone.now(),
     )
     with schema_context(tenant.schema_name):
-        audit_log(action="tenant.create", actor=actor, obj=tenant, changes={"owner": {"before": None, "after": owner.email}})
+        audit_log(
+            action="tenant.create", actor=actor, obj=tenant, changes={"owner": {"before": None, "after": owner.email}}
+        )
     return tenant
 
 

@@ -164,7 +164,6 @@ THROTTLE_PASSWORD_RESET_IP = (5, 60 * 60)
 THROTTLE_PASSWORD_RESET_ACCOUNT = (3, 60 * 60)
 
 
-
-from config.settings.celery import *  # noqa: E402,F403
-from config.settings.channels import *  # noqa: E402,F403
-from config.settings.logging import *  # noqa: E402,F403
+from config.settings.celery import *  # noqa: E402
+from config.settings.channels import *  # noqa: E402
+from config.settings.logging import *  # noqa: E402

@@ -4,16 +4,14 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 
 REQUIRED = ["DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "VAULT_KEYS", "BASE_DOMAIN"]
 missing = [name for name in REQUIRED if not os.environ.get(name)]
 if missing:
-    raise ImproperlyConfigured(
-        f"Production settings need these environment variables: {', '.join(missing)}"
-    )
+    raise ImproperlyConfigured(f"Production settings need these environment variables: {', '.join(missing)}")
 
-from config.settings.base import BASE_DOMAIN, SITE_PORT, env  # noqa: E402
+from config.settings.base import BASE_DOMAIN, env  # noqa: E402
 
 DEBUG = False
 SITE_SCHEME = "https"

@@ -1,6 +1,6 @@
 """Test settings: same services as development, isolated key prefixes and queue, fast hashing."""
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 from config.settings.base import CACHES, CHANNEL_LAYERS, env
 
 DEBUG = False

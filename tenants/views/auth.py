@@ -58,14 +58,19 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
         if _throttled(
-            request, scope="login", account=email,
-            ip_limit=settings.THROTTLE_LOGIN_IP, account_limit=settings.THROTTLE_LOGIN_ACCOUNT,
+            request,
+            scope="login",
+            account=email,
+            ip_limit=settings.THROTTLE_LOGIN_IP,
+            account_limit=settings.THROTTLE_LOGIN_ACCOUNT,
         ):
             form.add_error(None, _("Too many sign-in attempts. Please wait a few minutes and try again."))
             return TemplateResponse(request, "tenants/login.html", {"form": form}, status=429)
         user = authenticate(request, username=email, password=form.cleaned_data["password"])
         if user is None:
-            ratelimit.hit(scope="login:ip", identity=client_ip(request) or "unknown", window=settings.THROTTLE_LOGIN_IP[1])
+            ratelimit.hit(
+                scope="login:ip", identity=client_ip(request) or "unknown", window=settings.THROTTLE_LOGIN_IP[1]
+            )
             ratelimit.hit(scope="login:account", identity=email, window=settings.THROTTLE_LOGIN_ACCOUNT[1])
             audit_log(action="login.failed", object_type="account", object_repr=email)
             form.add_error(None, _("That email and password do not match an account."))
@@ -94,12 +99,17 @@ def register_view(request):
         if _throttled(request, scope="register", account=None, ip_limit=settings.THROTTLE_REGISTER_IP):
             form.add_error(None, _("Too many registrations from your network. Please try again later."))
             return TemplateResponse(request, "tenants/register.html", {"form": form}, status=429)
-        ratelimit.hit(scope="register:ip", identity=client_ip(request) or "unknown", window=settings.THROTTLE_REGISTER_IP[1])
+        ratelimit.hit(
+            scope="register:ip", identity=client_ip(request) or "unknown", window=settings.THROTTLE_REGISTER_IP[1]
+        )
         data = form.cleaned_data
         try:
             user_register(
-                email=data["email"], full_name=data["full_name"], password=data["password1"],
-                tenant=data["tenant"], phone=data["phone"],
+                email=data["email"],
+                full_name=data["full_name"],
+                password=data["password1"],
+                tenant=data["tenant"],
+                phone=data["phone"],
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
@@ -115,9 +125,11 @@ def tenant_chooser(request):
     form = RequestAccessForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         membership_request(user=request.user, tenant=form.cleaned_data["tenant"])
-        messages.success(request, _("Your request was sent. An owner of %(company)s will review it.") % {
-            "company": form.cleaned_data["tenant"].name
-        })
+        messages.success(
+            request,
+            _("Your request was sent. An owner of %(company)s will review it.")
+            % {"company": form.cleaned_data["tenant"].name},
+        )
         return redirect("tenants:home")
     return TemplateResponse(
         request, "tenants/tenant_chooser.html", {"memberships": user_memberships(user=request.user), "form": form}
@@ -159,23 +171,36 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         email = form.cleaned_data["email"].lower()
         if _throttled(
-            self.request, scope="password_reset", account=email,
-            ip_limit=settings.THROTTLE_PASSWORD_RESET_IP, account_limit=settings.THROTTLE_PASSWORD_RESET_ACCOUNT,
+            self.request,
+            scope="password_reset",
+            account=email,
+            ip_limit=settings.THROTTLE_PASSWORD_RESET_IP,
+            account_limit=settings.THROTTLE_PASSWORD_RESET_ACCOUNT,
         ):
             form.add_error(None, _("Too many reset requests. Please wait an hour and try again."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        ratelimit.hit(scope="password_reset:ip", identity=client_ip(self.request) or "unknown",
-                      window=settings.THROTTLE_PASSWORD_RESET_IP[1])
-        ratelimit.hit(scope="password_reset:account", identity=email, window=settings.THROTTLE_PASSWORD_RESET_ACCOUNT[1])
+        ratelimit.hit(
+            scope="password_reset:ip",
+            identity=client_ip(self.request) or "unknown",
+            window=settings.THROTTLE_PASSWORD_RESET_IP[1],
+        )
+        ratelimit.hit(
+            scope="password_reset:account", identity=email, window=settings.THROTTLE_PASSWORD_RESET_ACCOUNT[1]
+        )
         audit_log(action="password_reset.request", object_type="account", object_repr=email)
         return super().form_valid(form)
 
 
 password_reset = public_view(ThrottledPasswordResetView.as_view())
-password_reset_done = public_view(auth_views.PasswordResetDoneView.as_view(template_name="tenants/password_reset_done.html"))
-password_reset_confirm = public_view(auth_views.PasswordResetConfirmView.as_view(
-    template_name="tenants/password_reset_confirm.html", success_url=reverse_lazy("tenants:password-reset-complete"),
-))
-password_reset_complete = public_view(auth_views.PasswordResetCompleteView.as_view(
-    template_name="tenants/password_reset_complete.html"
-))
+password_reset_done = public_view(
+    auth_views.PasswordResetDoneView.as_view(template_name="tenants/password_reset_done.html")
+)
+password_reset_confirm = public_view(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="tenants/password_reset_confirm.html",
+        success_url=reverse_lazy("tenants:password-reset-complete"),
+    )
+)
+password_reset_complete = public_view(
+    auth_views.PasswordResetCompleteView.as_view(template_name="tenants/password_reset_complete.html")
+)

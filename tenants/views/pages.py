@@ -29,7 +29,9 @@ def dashboard(request):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     user = request.user
-    form = ProfileForm(request.POST or None, initial={"full_name": user.full_name, "phone": user.phone, "language": user.language})
+    form = ProfileForm(
+        request.POST or None, initial={"full_name": user.full_name, "phone": user.phone, "language": user.language}
+    )
     if request.method == "POST" and form.is_valid():
         user_profile_update(user=user, **form.cleaned_data)
         messages.success(request, _("Profile saved."))

@@ -34,7 +34,9 @@ def _credential_rows(tenant):
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     tenant = request.tenant
-    form = TenantSettingsForm(request.POST or None, initial={name: getattr(tenant, name) for name in TENANT_SETTING_FIELDS})
+    form = TenantSettingsForm(
+        request.POST or None, initial={name: getattr(tenant, name) for name in TENANT_SETTING_FIELDS}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             tenant_settings_update(tenant=tenant, actor=request.user, **form.cleaned_data)

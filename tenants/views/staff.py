@@ -38,7 +38,11 @@ def staff_list(request):
         "statuses": MembershipStatus.choices,
         "approve_form": ApproveForm(),
     }
-    template = "tenants/staff_list.html#staff-table" if request.htmx and not request.htmx.boosted else "tenants/staff_list.html"
+    template = (
+        "tenants/staff_list.html#staff-table"
+        if request.htmx and not request.htmx.boosted
+        else "tenants/staff_list.html"
+    )
     return TemplateResponse(request, template, context)
 
 
@@ -60,7 +64,9 @@ def staff_approve(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
         return redirect("tenants:staff")
-    return _act(request, pk, services.membership_approve, _("%(name)s can now sign in."), role=form.cleaned_data["role"])
+    return _act(
+        request, pk, services.membership_approve, _("%(name)s can now sign in."), role=form.cleaned_data["role"]
+    )
 
 
 @roles_required(Role.OWNER)

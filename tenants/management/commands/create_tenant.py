@@ -20,9 +20,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             tenant = tenant_create(
-                name=options["name"], slug=options["slug"], owner_email=options["owner_email"],
-                owner_name=options["owner_name"], owner_password=options["owner_password"],
-                language=options["language"], timezone_name=options["timezone"], currency=options["currency"],
+                name=options["name"],
+                slug=options["slug"],
+                owner_email=options["owner_email"],
+                owner_name=options["owner_name"],
+                owner_password=options["owner_password"],
+                language=options["language"],
+                timezone_name=options["timezone"],
+                currency=options["currency"],
             )
         except ApplicationError as error:
             raise CommandError(error.message) from error

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from tenants.models import Domain, Membership, MembershipStatus, Role, Tenant, User
 from tenants.services import tenant_create
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (public demo password)
 TENANTS = [
     ("acme", "Acme Ventas", "es", "Europe/Madrid", "EUR"),
     ("globex", "Globex Corporation", "en", "America/New_York", "USD"),
@@ -44,8 +44,14 @@ class Command(BaseCommand):
             tenant = Tenant.objects.filter(slug=slug).first()
             if tenant is None:
                 tenant = tenant_create(
-                    name=name, slug=slug, owner_email=f"owner@{slug}.test", owner_name="Olivia Owner",
-                    owner_password=DEMO_PASSWORD, language=language, timezone_name=tz, currency=currency,
+                    name=name,
+                    slug=slug,
+                    owner_email=f"owner@{slug}.test",
+                    owner_name="Olivia Owner",
+                    owner_password=DEMO_PASSWORD,
+                    language=language,
+                    timezone_name=tz,
+                    currency=currency,
                 )
                 self.stdout.write(f"created tenant {slug}")
             self._people(tenant)
@@ -73,6 +79,7 @@ class Command(BaseCommand):
             if user is None:
                 user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name)
             Membership.objects.get_or_create(
-                user=user, tenant=tenant,
+                user=user,
+                tenant=tenant,
                 defaults={"role": role, "status": status, "decided_at": timezone.now() if status == "active" else None},
             )
