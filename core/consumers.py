@@ -42,7 +42,8 @@ class TenantTopicConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def broadcast(self, message):
-        if message.get("roles") and self.membership.role not in message["roles"]:
+        roles, user_ids = message.get("roles") or [], message.get("user_ids") or []
+        if (roles or user_ids) and self.membership.role not in roles and self.membership.user_id not in user_ids:
             return
         if message.get("html"):
             await self.send(text_data=message["html"])

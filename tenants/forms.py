@@ -90,6 +90,17 @@ class TenantSettingsForm(forms.Form):
         max_length=3,
         error_messages={"invalid": _("Use a three-letter ISO code, such as EUR or USD.")},
     )
+    country = forms.RegexField(
+        label=_("Country"),
+        regex=r"^[A-Z]{2}$",
+        max_length=2,
+        help_text=_("Two-letter code (ES, FR, US…) used to read phone numbers written without a prefix."),
+        error_messages={"invalid": _("Use a two-letter country code, such as ES or FR.")},
+    )
+    lead_assignment = forms.ChoiceField(
+        label=_("New leads"),
+        choices=[("manual", _("Stay unassigned")), ("round_robin", _("Round-robin among active sellers"))],
+    )
     ai_enabled = forms.BooleanField(label=_("The AI agent answers WhatsApp"), required=False)
     calendar_provider = forms.ChoiceField(label=_("Calendar"), choices=Tenant.CalendarProvider.choices)
     listed = forms.BooleanField(label=_("Listed on the registration page"), required=False)

@@ -42,6 +42,18 @@ class Tenant(TenantMixin):
     calendar_provider = models.CharField(
         _("calendar provider"), max_length=16, choices=CalendarProvider.choices, default=CalendarProvider.LOCAL
     )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="ES",
+        help_text=_("Two-letter code used to read phone numbers without a prefix."),
+    )
+    lead_assignment = models.CharField(
+        _("new leads"),
+        max_length=16,
+        choices=[("manual", _("Stay unassigned")), ("round_robin", _("Round-robin among active sellers"))],
+        default="manual",
+    )
     listed = models.BooleanField(
         _("listed for registration"), default=True, help_text=_("Shown in the public list people register against.")
     )

@@ -180,7 +180,17 @@ def member_update(*, membership: Membership, actor: User, full_name: str, phone:
     return membership
 
 
-TENANT_SETTING_FIELDS = ("name", "language", "timezone", "currency", "ai_enabled", "calendar_provider", "listed")
+TENANT_SETTING_FIELDS = (
+    "name",
+    "language",
+    "timezone",
+    "currency",
+    "country",
+    "lead_assignment",
+    "ai_enabled",
+    "calendar_provider",
+    "listed",
+)
 
 
 @transaction.atomic
