@@ -214,6 +214,9 @@ class AssignmentCursor(models.Model):
     class Meta:
         verbose_name = _("assignment cursor")
 
+    def __str__(self) -> str:
+        return f"last seller {self.last_seller_id}"
+
 
 class ImportJob(TimeStampedModel):
     """A CSV import: previewed on upload, then processed by a worker that reports progress here."""
