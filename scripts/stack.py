@@ -164,7 +164,24 @@ def run() -> int:
     return exit_code
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's Chromium. Install it when missing and we may (root with apt)."""
+    if CHROMIUM.exists():
+        return
+    if os.geteuid() != 0 or not Path("/usr/bin/apt-get").exists():
+        log("Chromium is missing: install it with `apt-get install -y chromium` (browser tests need it)")
+        return
+    log("installing Chromium for the browser tests (apt-get install -y chromium)")
+    quiet = {"stdout": subprocess.DEVNULL, "env": dict(os.environ, DEBIAN_FRONTEND="noninteractive")}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, **quiet)
+
+
 def test(args: list[str]) -> int:
+    ensure_chromium()
     env = service_env()
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     return subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env)
