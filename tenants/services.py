@@ -197,7 +197,7 @@ TENANT_SETTING_FIELDS = (
 def tenant_settings_update(*, tenant: Tenant, actor: User, **values) -> Tenant:
     unknown = set(values) - set(TENANT_SETTING_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown settings: {', '.join(sorted(unknown))}")
+        raise ApplicationError(_("Unknown settings: %(names)s") % {"names": ", ".join(sorted(unknown))})
     before = {name: getattr(tenant, name) for name in values}
     for name, value in values.items():
         setattr(tenant, name, value)

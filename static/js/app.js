@@ -34,9 +34,8 @@
     var toast = document.createElement("div");
     toast.className = "toast toast-error";
     toast.setAttribute("role", "alert");
-    toast.textContent = document.documentElement.lang === "fr" ? "Une erreur est survenue. Réessayez."
-      : document.documentElement.lang === "en" ? "Something went wrong. Please try again."
-      : "Algo salió mal. Inténtalo de nuevo.";
+    // The text comes translated from the page (base.html renders it with {% translate %}).
+    toast.textContent = box.getAttribute("data-error-message") || "Something went wrong. Please try again.";
     box.appendChild(toast);
   });
 })();
