@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages messages-check bench clean
+.PHONY: run test install lint format stop messages messages-check bench clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) scripts/stack.py test $(ARGS)
+
+# The README's screenshots (docs/screenshots/*.png), taken by the browser tests.
+screenshots: $(STAMP)
+	SCREENSHOTS=1 $(PY) scripts/stack.py test -m browser
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

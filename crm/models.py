@@ -87,7 +87,9 @@ class Lead(TimeStampedModel):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # Users live in the public schema: no cross-schema cascade. Users are disabled, not deleted;
+        # a deleted one leaves a dangling id that reads as "unassigned" (LEFT JOIN).
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
         verbose_name=_("seller"),
@@ -164,7 +166,7 @@ class TimelineEntry(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
@@ -194,7 +196,7 @@ class LeadDocument(TimeStampedModel):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
     )
 
     class Meta:
@@ -232,7 +234,7 @@ class ImportJob(TimeStampedModel):
     original_name = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEW)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
     )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)

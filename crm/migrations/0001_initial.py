@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('errors', models.JSONField(blank=True, default=list)),
                 ('failure_reason', models.TextField(blank=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'verbose_name': 'import',
@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
                 ('utm_term', models.CharField(blank=True, max_length=100, verbose_name='utm_term')),
                 ('utm_content', models.CharField(blank=True, max_length=100, verbose_name='utm_content')),
                 ('search_text', models.TextField(default='', editable=False)),
-                ('seller', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='seller')),
+                ('seller', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='seller')),
                 ('stage', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='leads', to='crm.stage', verbose_name='stage')),
                 ('tags', models.ManyToManyField(blank=True, related_name='leads', to='crm.tag', verbose_name='tags')),
             ],
@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
                 ('content_type', models.CharField(max_length=100)),
                 ('size', models.PositiveIntegerField()),
                 ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='crm.lead')),
-                ('uploaded_by', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('uploaded_by', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'verbose_name': 'document',
@@ -152,7 +152,7 @@ class Migration(migrations.Migration):
                 ('actor_label', models.CharField(blank=True, max_length=255)),
                 ('body', models.TextField(blank=True)),
                 ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='crm.lead')),
             ],
             options={

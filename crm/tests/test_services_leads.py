@@ -55,3 +55,12 @@ def test_move_records_history_audit_and_closes(tenant, owner):
     assert entry.data["to_id"] == stage("lost").pk
     assert entry.body == "Too expensive"
     assert AuditEntry.objects.get(action="lead.move").changes["stage"]["after"] == stage("lost").display_name
+
+
+def test_deleting_a_user_leaves_their_leads_unassigned_and_readable(tenant, seller):
+    lead = LeadFactory(seller=seller.user)
+
+    seller.user.delete()
+
+    lead = Lead.objects.select_related("seller").get(pk=lead.pk)
+    assert lead.seller is None

@@ -27,6 +27,10 @@
   document.addEventListener("DOMContentLoaded", function () { scheduleToasts(document); });
   document.addEventListener("htmx:afterSwap", function (event) { scheduleToasts(event.target); });
 
+  // The page says whether its live connection is up: `<body data-ws="open">` (tests wait on it).
+  document.addEventListener("htmx:wsOpen", function () { document.body.dataset.ws = "open"; });
+  document.addEventListener("htmx:wsClose", function () { document.body.dataset.ws = "closed"; });
+
   // Server errors in htmx requests become a visible toast instead of silence.
   document.addEventListener("htmx:responseError", function (event) {
     var box = document.getElementById("messages");
