@@ -1,10 +1,10 @@
-# syntax=docker/dockerfile:1
 # The one image behind every service in compose.yaml: web (daphne, the default), worker, beat, migrate.
 # Only requirements.txt is installed; static files are collected and Python compiled at build time, so a
 # container writes nothing but media and the beat schedule (both volumes) at run time.
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
+    PIP_ROOT_USER_ACTION=ignore \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
