@@ -1,30 +1,48 @@
 """Request id and language selection."""
 
-import re
+import logging
+import time
 import uuid
 
 from django.conf import settings
 from django.utils import translation
 
-from core.context import client_ip, client_ip_var, request_id_var
+from core.context import client_ip, client_ip_var, request_id_var, valid_request_id
 
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 LANGUAGE_COOKIE = settings.LANGUAGE_COOKIE_NAME
+access_logger = logging.getLogger("core.access")
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (a sane incoming X-Request-ID is kept), for logs, audit and the response."""
+    """Gives every request an id (a sane incoming X-Request-ID is kept), for logs, audit and the response,
+    and writes one access-log line per request (the path without its query string, which may hold tokens)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = incoming if valid_request_id(incoming) else uuid.uuid4().hex
         id_token = request_id_var.set(request.request_id)
         ip_token = client_ip_var.set(client_ip(request))
+        started = time.monotonic()
         try:
             response = self.get_response(request)
+            # Health probes every few seconds would drown the log; a failing one is still written.
+            if not (request.path == "/health" and response.status_code == 200):
+                access_logger.info(
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    extra={
+                        "method": request.method,
+                        "host": request.META.get("HTTP_HOST", ""),
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    },
+                )
         finally:
             request_id_var.reset(id_token)
             client_ip_var.reset(ip_token)

@@ -113,7 +113,19 @@ def run() -> int:
     manage(env, "seed_demo")
     port = env.get("PORT", "8000")
     processes = {
-        "web": [PYTHON, "-m", "daphne", "-b", env.get("HOST", "127.0.0.1"), "-p", port, "config.asgi:application"],
+        # -v 0: no plain-text access log from daphne; core.middleware writes a JSON one with the request id.
+        "web": [
+            PYTHON,
+            "-m",
+            "daphne",
+            "-v",
+            "0",
+            "-b",
+            env.get("HOST", "127.0.0.1"),
+            "-p",
+            port,
+            "config.asgi:application",
+        ],
         "worker": [PYTHON, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "--concurrency", "2"],
         "beat": [
             PYTHON,
