@@ -15,9 +15,10 @@ SITE_SCHEME = env("SITE_SCHEME", default="http")
 SITE_PORT = env("SITE_PORT", default="8000")
 
 SHARED_APPS = [
+    # Before django_tenants: an earlier app's management command wins, and both ship `create_tenant`.
+    "tenants",
     "django_tenants",
     "daphne",
-    "tenants",
     "core",
     "django.contrib.contenttypes",
     "django.contrib.auth",
