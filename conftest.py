@@ -49,6 +49,15 @@ def _isolated_channels_db(monkeypatch):
     monkeypatch.setattr(channels.db, "close_old_connections", lambda: None)
 
 
+@pytest.fixture(autouse=True)
+def _public_schema_first():
+    """Every test starts (and ends) in the public schema: a request through the test client leaves the
+    connection in the tenant it served, which would otherwise leak into the next test."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
 def _delete_throttle_keys() -> None:
     from django.conf import settings
     from django_redis import get_redis_connection
