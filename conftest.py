@@ -56,6 +56,34 @@ def _isolated_channels_db(monkeypatch):
     monkeypatch.setattr(channels.db, "close_old_connections", lambda: None)
 
 
+@pytest.fixture(autouse=True)
+def _public_schema_first():
+    """Every test starts (and ends) in the public schema: a request through the test client leaves the
+    connection in the tenant it served, which would otherwise leak into the next test."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+def _delete_throttle_keys() -> None:
+    from django.conf import settings
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+    keys = list(redis.scan_iter(match=f"{settings.CACHE_KEY_PREFIX}:throttle:*", count=500))
+    if keys:
+        redis.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _clear_throttles():
+    """Login, registration and reset throttles live in Redis, outside the rolled-back transaction: every
+    test starts and ends with none, so one test's failed sign-ins never throttle another's."""
+    _delete_throttle_keys()
+    yield
+    _delete_throttle_keys()
+
+
 @pytest.fixture
 def acme(db) -> Tenant:
     return Tenant.objects.get(slug="acme")
@@ -64,6 +92,15 @@ def acme(db) -> Tenant:
 @pytest.fixture
 def globex(db) -> Tenant:
     return Tenant.objects.get(slug="globex")
+
+
+@pytest.fixture
+def english(acme, globex, settings):
+    """Pages in English whatever the catalogs say: both test tenants and the public site speak "en"
+    (rolled back after the test), so tests can assert on the source strings."""
+    settings.LANGUAGE_CODE = "en"
+    Tenant.objects.filter(pk__in=[acme.pk, globex.pk]).update(language="en")
+    acme.language = globex.language = "en"
 
 
 @pytest.fixture

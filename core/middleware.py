@@ -1,11 +1,12 @@
-"""Request id and language selection."""
+"""Request id, and the language and time zone a page is served in."""
 
 import logging
 import time
 import uuid
+import zoneinfo
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from core.context import client_ip, client_ip_var, request_id_var, valid_request_id
 
@@ -67,6 +68,17 @@ def language_for(request) -> str:
     return settings.LANGUAGE_CODE
 
 
+def timezone_for(request) -> zoneinfo.ZoneInfo | None:
+    """The tenant's time zone on its pages (dates shown and date filters read); None elsewhere (UTC)."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.schema_name == "public" or not tenant.timezone:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(tenant.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 class LanguageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -75,7 +87,13 @@ class LanguageMiddleware:
         language = language_for(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        zone = timezone_for(request)
+        if zone is not None:
+            timezone.activate(zone)
+        try:
+            response = self.get_response(request)
+        finally:
+            timezone.deactivate()
+            translation.deactivate()
         response.headers.setdefault("Content-Language", language)
-        translation.deactivate()
         return response

@@ -106,6 +106,13 @@ class TenantSettingsForm(forms.Form):
     listed = forms.BooleanField(label=_("Listed on the registration page"), required=False)
 
 
+class SecretTextarea(forms.Textarea):
+    """A textarea that never renders a value, even when the form is shown again after an error."""
+
+    def format_value(self, value):
+        return None
+
+
 def credential_form_class(kind: str) -> type[forms.Form]:
     """A form with one field per value the credential holds. Secret fields never render their value."""
     fields = {}
@@ -113,7 +120,7 @@ def credential_form_class(kind: str) -> type[forms.Form]:
         if field.secret:
             widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
             if field.name == "service_account_json":
-                widget = forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"})
+                widget = SecretTextarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"})
             fields[field.name] = forms.CharField(
                 label=field.label,
                 required=False,

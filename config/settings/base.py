@@ -18,9 +18,10 @@ SITE_PORT = env("SITE_PORT", default="8000")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 SHARED_APPS = [
+    # Before django_tenants: an earlier app's management command wins, and both ship `create_tenant`.
+    "tenants",
     "django_tenants",
     "daphne",
-    "tenants",
     "core",
     "django.contrib.contenttypes",
     "django.contrib.auth",
