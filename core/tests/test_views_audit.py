@@ -118,6 +118,8 @@ def test_entries_record_who_and_from_where(acme, owner, client_for, in_schema):
             "language": "en",
             "timezone": "UTC",
             "currency": "EUR",
+            "country": "ES",
+            "lead_assignment": "manual",
             "calendar_provider": "local",
         },
         HTTP_X_REQUEST_ID="req-abc-123",

@@ -1,4 +1,4 @@
-"""Management commands: create_tenant and seed_demo."""
+"""Management commands: add_tenant and seed_demo."""
 
 import io
 
@@ -23,7 +23,7 @@ def test_create_tenant_makes_the_tenant_its_domain_schema_and_owner(db, in_schem
     out = io.StringIO()
 
     call_command(
-        "create_tenant",
+        "add_tenant",
         "initech",
         name="Initech",
         owner_email="Bill@Initech.example",
@@ -63,7 +63,7 @@ def test_create_tenant_makes_the_tenant_its_domain_schema_and_owner(db, in_schem
 def test_create_tenant_reuses_an_existing_account_as_owner(owner):
     users = User.objects.count()
 
-    call_command("create_tenant", "initech", name="Initech", owner_email=owner.user.email, stdout=io.StringIO())
+    call_command("add_tenant", "initech", name="Initech", owner_email=owner.user.email, stdout=io.StringIO())
 
     assert User.objects.count() == users
     assert Membership.objects.get(tenant__slug="initech").user == owner.user
@@ -73,7 +73,7 @@ def test_the_new_tenants_owner_signs_in_on_its_host(db):
     from django.test import Client
 
     call_command(
-        "create_tenant",
+        "add_tenant",
         "initech",
         name="Initech",
         owner_email="bill@initech.example",
@@ -99,7 +99,7 @@ def test_create_tenant_refuses_a_bad_or_taken_subdomain(acme, slug, message):
     tenants, users = Tenant.objects.count(), User.objects.count()
 
     with pytest.raises(CommandError, match=message):
-        call_command("create_tenant", slug, name="Nope", owner_email="nope@example.org", stdout=io.StringIO())
+        call_command("add_tenant", slug, name="Nope", owner_email="nope@example.org", stdout=io.StringIO())
 
     assert (Tenant.objects.count(), User.objects.count()) == (tenants, users)
 

@@ -15,6 +15,8 @@ SETTINGS = {
     "language": "fr",
     "timezone": "Europe/Paris",
     "currency": "USD",
+    "country": "FR",
+    "lead_assignment": "round_robin",
     "calendar_provider": "local",
     "listed": "on",
 }
@@ -34,6 +36,8 @@ def test_settings_page_shows_the_current_settings(acme, owner, client_for):
         "language": "en",
         "timezone": "UTC",
         "currency": "EUR",
+        "country": "ES",
+        "lead_assignment": "manual",
         "ai_enabled": False,
         "calendar_provider": "local",
         "listed": True,
@@ -55,6 +59,8 @@ def test_owner_updates_name_language_timezone_and_currency(acme, owner, client_f
         "language": {"before": "en", "after": "fr"},
         "timezone": {"before": "UTC", "after": "Europe/Paris"},
         "currency": {"before": "EUR", "after": "USD"},
+        "country": {"before": "ES", "after": "FR"},
+        "lead_assignment": {"before": "manual", "after": "round_robin"},
     }
 
 
@@ -79,7 +85,14 @@ def test_an_unknown_timezone_is_a_field_error(acme, owner, client_for):
 
 
 def test_saving_unchanged_settings_writes_no_audit_entry(acme, owner, client_for, in_schema):
-    unchanged = {"name": "Acme Test", "language": "en", "timezone": "UTC", "currency": "EUR"}
+    unchanged = {
+        "name": "Acme Test",
+        "language": "en",
+        "timezone": "UTC",
+        "currency": "EUR",
+        "country": "ES",
+        "lead_assignment": "manual",
+    }
     client_for(owner).post("/settings/", {**SETTINGS, **unchanged})
 
     with in_schema(acme):
