@@ -389,7 +389,7 @@ def _one_lead(
     next_action, next_action_at = "", None
     if final is None and seller is not None and rng.random() < 0.65:
         next_action = rng.choice(text["next_actions"])
-        due = now + timedelta(hours=rng.uniform(-4 * 24, 14 * 24))
+        due = now + timedelta(hours=rng.uniform(-3 * 24, 14 * 24))
         next_action_at = due.replace(minute=(due.minute // 15) * 15, second=0, microsecond=0)
 
     updated_at = max([created_at, stage_changed_at, *(entry.created_at for entry in entries)])

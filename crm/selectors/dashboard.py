@@ -1,8 +1,8 @@
 """The home dashboard's figures for owners and sellers, always scoped by `visible_leads`.
 
-A constant number of queries whatever the number of leads: one aggregate (new this week, won and lost
-in the last 90 days), the open stages, one grouped aggregate per stage, one grouped aggregate per source,
-and the user's next tasks."""
+Three queries whatever the number of leads: the stages, one pass over the visible leads grouped by
+stage and source (new this week, open pipeline per stage, won and lost in the last 90 days, leads per
+source), and the user's next tasks."""
 
 from __future__ import annotations
 
@@ -96,67 +96,72 @@ def has_lead_figures(membership: Membership) -> bool:
 def dashboard_figures(*, membership: Membership, now: datetime | None = None) -> Dashboard:
     """What the home page shows an owner (every lead) or a seller (their own leads)."""
     now = now or timezone.now()
-    since = now - timedelta(days=WIN_RATE_DAYS)
+    closed_since = now - timedelta(days=WIN_RATE_DAYS)
+    source_since = now - timedelta(days=SOURCE_DAYS)
     monday = week_start(now, tenant_zone(membership.tenant))
-    leads = visible_leads(membership=membership)
+    stages = list(Stage.objects.order_by("position", "id"))
+    kinds = {stage.pk: stage.kind for stage in stages}
 
-    summary = leads.aggregate(
-        new=Count("id", filter=Q(created_at__gte=monday)),
-        won=Count("id", filter=Q(stage__kind=Stage.Kind.WON, closed_at__gte=since)),
-        lost=Count("id", filter=Q(stage__kind=Stage.Kind.LOST, closed_at__gte=since)),
-    )
-
-    open_stages = list(Stage.objects.filter(kind=Stage.Kind.OPEN).order_by("position", "id"))
-    per_stage = {
-        row["stage_id"]: row
-        for row in leads.filter(stage__kind=Stage.Kind.OPEN)
+    # One pass over the visible leads, grouped by (stage, source): at most stages x sources rows,
+    # from which every figure below is summed.
+    groups = list(
+        visible_leads(membership=membership)
         .order_by()
-        .values("stage_id")
-        .annotate(n=Count("id"), total=Sum("expected_value"))
-    }
-    totals = [per_stage.get(stage.pk, {}).get("total") or Decimal("0") for stage in open_stages]
-    largest = max(totals, default=Decimal("0"))
-    stages = [
-        StageFigure(
-            stage=stage, count=per_stage.get(stage.pk, {}).get("n", 0), total=total, percent=_percent(total, largest)
+        .values("stage_id", "source")
+        .annotate(
+            n=Count("id"),
+            total=Sum("expected_value"),
+            new=Count("id", filter=Q(created_at__gte=monday)),
+            recent=Count("id", filter=Q(created_at__gte=source_since)),
+            closed=Count("id", filter=Q(closed_at__gte=closed_since)),
         )
-        for stage, total in zip(open_stages, totals, strict=True)
-    ]
-
-    by_source = list(
-        leads.filter(created_at__gte=now - timedelta(days=SOURCE_DAYS))
-        .order_by()
-        .values("source")
-        .annotate(n=Count("id"))
-        .order_by("-n", "source")
     )
+
+    per_stage: dict[int, tuple[int, Decimal]] = {}
+    per_source: dict[str, int] = {}
+    won = lost = 0
+    for group in groups:
+        kind = kinds.get(group["stage_id"])
+        if kind == Stage.Kind.OPEN:
+            count, total = per_stage.get(group["stage_id"], (0, Decimal("0")))
+            per_stage[group["stage_id"]] = (count + group["n"], total + (group["total"] or Decimal("0")))
+        elif kind == Stage.Kind.WON:
+            won += group["closed"]
+        elif kind == Stage.Kind.LOST:
+            lost += group["closed"]
+        if group["recent"]:
+            per_source[group["source"]] = per_source.get(group["source"], 0) + group["recent"]
+
+    open_stages = [stage for stage in stages if stage.kind == Stage.Kind.OPEN]
+    largest = max((per_stage.get(stage.pk, (0, Decimal("0")))[1] for stage in open_stages), default=Decimal("0"))
+    stage_figures = []
+    for stage in open_stages:
+        count, total = per_stage.get(stage.pk, (0, Decimal("0")))
+        stage_figures.append(StageFigure(stage=stage, count=count, total=total, percent=_percent(total, largest)))
+
     labels = dict(Lead.Source.choices)
-    top = by_source[0]["n"] if by_source else 0
+    ranked = sorted(per_source.items(), key=lambda item: (-item[1], item[0]))
+    top = ranked[0][1] if ranked else 0
     sources = [
-        SourceFigure(
-            source=row["source"],
-            label=str(labels.get(row["source"], row["source"])),
-            count=row["n"],
-            percent=_percent(row["n"], top),
-        )
-        for row in by_source
+        SourceFigure(source=source, label=str(labels.get(source, source)), count=count, percent=_percent(count, top))
+        for source, count in ranked
     ]
 
     return Dashboard(
-        new_this_week=summary["new"],
+        new_this_week=sum(group["new"] for group in groups),
         week_start=monday,
-        stages=stages,
-        won=summary["won"],
-        lost=summary["lost"],
+        stages=stage_figures,
+        won=won,
+        lost=lost,
         sources=sources,
-        tasks=next_tasks(user_id=membership.user_id, now=now),
+        tasks=next_tasks(user_id=membership.user_id, now=now, open_stage_ids=[stage.pk for stage in open_stages]),
     )
 
 
-def next_tasks(*, user_id: int, now: datetime, limit: int = TASK_LIMIT) -> list[Task]:
+def next_tasks(*, user_id: int, now: datetime, open_stage_ids: list[int], limit: int = TASK_LIMIT) -> list[Task]:
     """The user's own open leads with a next step, soonest first; overdue ones are flagged."""
     leads = (
-        Lead.objects.filter(seller_id=user_id, next_action_at__isnull=False, stage__kind=Stage.Kind.OPEN)
+        Lead.objects.filter(seller_id=user_id, next_action_at__isnull=False, stage_id__in=open_stage_ids)
         .select_related("stage")
         .order_by("next_action_at", "id")[:limit]
     )

@@ -65,3 +65,10 @@ def test_percentile_is_nearest_rank():
 
     assert bench_crm.percentile(values, 0.95) == 19.0
     assert bench_crm.percentile([5.0], 0.95) == 5.0
+
+
+def test_page_url_reports_missing_names_and_encodes_the_search():
+    assert bench_crm.page_url("crm:no-such-page", None, lead_id=1, surname="x") is None
+    assert bench_crm.page_url("crm:analytics", "search", lead_id=1, surname="Núñez de la Peña") == (
+        "/analytics/?q=N%C3%BA%C3%B1ez+de+la+Pe%C3%B1a"
+    )

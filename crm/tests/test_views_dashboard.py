@@ -329,3 +329,10 @@ def test_analytics_query_count_does_not_grow_with_sellers(tenant, owner, make_me
         client.get("/analytics/")
 
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_figures_take_three_queries(tenant, seller, week, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        figures = dashboard_figures(membership=seller, now=NOW)
+
+    assert len(figures.tasks) == 2

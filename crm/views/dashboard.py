@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from crm.selectors.analytics import chart_data, default_range, seller_choices, seller_report
 from crm.selectors.dashboard import dashboard_figures, has_lead_figures, tenant_zone
@@ -17,7 +17,7 @@ from tenants.models import Role
 
 
 @roles_required(*ALL_ROLES)
-@require_GET
+@require_safe
 def dashboard(request):
     membership = request.membership
     figures = dashboard_figures(membership=membership) if has_lead_figures(membership) else None
@@ -50,7 +50,7 @@ class AnalyticsFilterForm(forms.Form):
 
 
 @roles_required(Role.OWNER)
-@require_GET
+@require_safe
 def analytics(request):
     tenant = request.tenant
     zone = tenant_zone(tenant)

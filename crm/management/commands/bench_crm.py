@@ -18,6 +18,7 @@ import secrets
 import statistics
 import sys
 import time
+from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -49,7 +50,7 @@ def page_url(name: str, needs: str | None, *, lead_id: int, surname: str) -> str
         url = reverse(name, args=[lead_id] if needs == "lead" else None)
     except NoReverseMatch:
         return None
-    return f"{url}?q={surname}" if needs == "search" else url
+    return f"{url}?{urlencode({'q': surname})}" if needs == "search" else url
 
 
 def percentile(values: list[float], share: float) -> float:
