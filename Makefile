@@ -20,6 +20,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) scripts/stack.py test $(ARGS)
 
+# Seeds a throwaway tenant and measures the CRM pages: make bench ARGS="--leads 50000 --requests 30"
+bench: $(STAMP)
+	$(PY) scripts/stack.py bench $(ARGS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
