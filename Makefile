@@ -24,6 +24,10 @@ test: $(STAMP)
 screenshots: $(STAMP)
 	SCREENSHOTS=1 $(PY) scripts/stack.py test -m browser
 
+# Seeds a throwaway tenant and measures the CRM pages: make bench ARGS="--leads 50000 --requests 30"
+bench: $(STAMP)
+	$(PY) scripts/stack.py bench $(ARGS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

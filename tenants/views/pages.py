@@ -1,4 +1,4 @@
-"""Home pages: the public landing page and the tenant dashboard, and the user's own profile."""
+"""The public landing page and the user's own profile. The tenant home is crm.views.dashboard."""
 
 from __future__ import annotations
 
@@ -18,11 +18,6 @@ def landing(request):
     if request.user.is_authenticated:
         return tenant_chooser(request)
     return TemplateResponse(request, "tenants/landing.html", {})
-
-
-@roles_required(*ALL_ROLES)
-def dashboard(request):
-    return TemplateResponse(request, "tenants/dashboard.html", {})
 
 
 @roles_required(*ALL_ROLES)

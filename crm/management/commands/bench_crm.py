@@ -1,0 +1,162 @@
+"""Measures the CRM pages against a large throwaway tenant.
+
+    python manage.py bench_crm --leads 50000 [--requests 30] [--keep]
+
+Creates a tenant `bench-<random>` with an owner and five sellers, seeds it with `--leads` leads and
+their history (crm.bench), then requests each page as the owner through Django's test client on the
+tenant's host: server time over `--requests` requests (median and p95, in ms) and the number of SQL
+queries. Prints JSON. Drops the tenant (schema, rows, people) afterwards unless --keep. Pages whose
+URL name does not resolve are reported as "missing"."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import random
+import secrets
+import statistics
+import sys
+import time
+from urllib.parse import urlencode
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+from django_tenants.utils import schema_context
+
+from crm.bench import Person, seed_leads
+from crm.models import Lead, TimelineEntry
+from tenants.models import Domain, Membership, MembershipStatus, Role, Tenant, User
+from tenants.selectors import tenant_primary_domain
+from tenants.services import tenant_create
+
+# (result key, URL name, what the URL needs: None, "lead" (the lead's id) or "search" (?q=<surname>)).
+PAGES = [
+    ("board", "crm:board", None),
+    ("list", "crm:lead-list", "search"),
+    ("detail", "crm:lead-detail", "lead"),
+    ("dashboard", "tenants:home", None),
+    ("analytics", "crm:analytics", None),
+]
+SELLERS = 5
+
+
+def page_url(name: str, needs: str | None, *, lead_id: int, surname: str) -> str | None:
+    try:
+        url = reverse(name, args=[lead_id] if needs == "lead" else None)
+    except NoReverseMatch:
+        return None
+    return f"{url}?{urlencode({'q': surname})}" if needs == "search" else url
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def measure(client: Client, url: str, requests: int) -> dict:
+    client.get(url)  # warm-up: template loading, first connection
+    # The debug query log is a bounded deque: once full (after migrations with DEBUG on) its length stops
+    # growing and CaptureQueriesContext would count nothing.
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    # Read now: the next request resets the query log the context reads from.
+    query_count = len(queries.captured_queries)
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "url": url,
+        "status": response.status_code,
+        "median_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(percentile(timings, 0.95), 1),
+        "queries": query_count,
+    }
+
+
+class Command(BaseCommand):
+    help = "Seeds a throwaway tenant with many leads and measures the CRM pages (JSON on stdout)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--leads", type=int, default=50_000)
+        parser.add_argument("--requests", type=int, default=30)
+        parser.add_argument("--keep", action="store_true", help="Keep the bench tenant afterwards.")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed for the generated data.")
+
+    def handle(self, *args, **options):
+        if options["leads"] < 1 or options["requests"] < 1:
+            raise CommandError("--leads and --requests must be positive.")
+        connection.set_schema_to_public()
+        slug = f"bench-{secrets.token_hex(4)}"
+        # The schema's migrations print to stdout; keep stdout for the JSON report.
+        with contextlib.redirect_stdout(sys.stderr):
+            tenant = tenant_create(
+                name=f"Bench {slug}", slug=slug, owner_email=f"owner@{slug}.bench", owner_name="Bench Owner"
+            )
+        owner = User.objects.get(email=f"owner@{slug}.bench")
+        people = [owner]
+        try:
+            for n in range(1, SELLERS + 1):
+                seller = User.objects.create_user(email=f"seller{n}@{slug}.bench", full_name=f"Bench Seller {n}")
+                Membership.objects.create(user=seller, tenant=tenant, role=Role.SELLER, status=MembershipStatus.ACTIVE)
+                people.append(seller)
+            report = self._run(tenant, owner, people, options)
+        finally:
+            connection.set_schema_to_public()
+            if not options["keep"]:
+                drop_bench_tenant(tenant, user_ids=[person.pk for person in people])
+        if options["keep"]:
+            report["tenant"] = {"slug": tenant.slug, "host": tenant_primary_domain(tenant=tenant)}
+        self.stdout.write(json.dumps(report, indent=2))
+
+    def _run(self, tenant: Tenant, owner: User, people: list[User], options) -> dict:
+        rng = random.Random(options["seed"])  # noqa: S311 (test data)
+        with schema_context(tenant.schema_name):
+            seeded = seed_leads(
+                count=options["leads"],
+                sellers=[Person(person.pk, person.full_name) for person in people],
+                creator=Person(owner.pk, owner.full_name),
+                rng=rng,
+                language="es",
+            )
+            lead_id = (
+                TimelineEntry.objects.values("lead_id").annotate(n=Count("id")).order_by("-n", "lead_id")[0]["lead_id"]
+            )
+            surname = Lead.objects.order_by("id").values_list("last_name", flat=True)[
+                rng.randrange(min(options["leads"], 1000))
+            ]
+        client = Client(HTTP_HOST=tenant_primary_domain(tenant=tenant))
+        client.force_login(owner)
+        results: dict[str, dict | str] = {}
+        for key, name, needs in PAGES:
+            url = page_url(name, needs, lead_id=lead_id, surname=surname)
+            results[key] = "missing" if url is None else measure(client, url, options["requests"])
+        client.logout()
+        return {
+            "leads": options["leads"],
+            "timeline_entries": seeded.entries,
+            "seed_seconds": seeded.seconds,
+            "requests": options["requests"],
+            "results": results,
+        }
+
+
+def drop_bench_tenant(tenant: Tenant, *, user_ids: list[int]) -> None:
+    """Removes everything the bench made: its people (inside the tenant's schema, so the rows that point
+    at them there resolve), its memberships, domain and tenant rows, and its schema."""
+    with schema_context(tenant.schema_name):
+        User.objects.filter(pk__in=user_ids).delete()
+    Domain.objects.filter(tenant=tenant).delete()
+    Tenant.objects.filter(pk=tenant.pk).delete()  # a queryset delete: the schema goes below, explicitly
+    with connection.cursor() as cursor:
+        # Deferred foreign-key checks still pending in an enclosing transaction would block the DROP.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(tenant.schema_name)} CASCADE")

@@ -1,0 +1,175 @@
+"""Seller analytics for owners: per seller, over a date range, with database aggregation.
+
+Three queries whatever the number of sellers or leads: leads assigned (created in the range) grouped by
+seller, closed leads (won and lost, closed in the range) grouped by seller, and the people to name."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.utils.translation import gettext as _
+
+from crm.models import Lead, Stage
+from tenants.models import MembershipStatus, Role, Tenant, User
+
+DEFAULT_DAYS = 30
+SECONDS_PER_DAY = 86400
+
+
+@dataclass(frozen=True)
+class SellerFigures:
+    seller_id: int | None
+    name: str
+    assigned: int = 0
+    won: int = 0
+    lost: int = 0
+    revenue: Decimal = Decimal("0")
+    time_to_close: timedelta = timedelta(0)  # summed over won leads
+
+    @property
+    def closed(self) -> int:
+        return self.won + self.lost
+
+    @property
+    def conversion_rate(self) -> float | None:
+        """Won over closed in the range, in percent; None when nothing closed."""
+        return round(100 * self.won / self.closed, 1) if self.closed else None
+
+    @property
+    def avg_days_to_close(self) -> float | None:
+        """Average of closed_at - created_at over the won leads, in days; None without won leads."""
+        if not self.won:
+            return None
+        return round(self.time_to_close.total_seconds() / self.won / SECONDS_PER_DAY, 1)
+
+
+@dataclass(frozen=True)
+class SellerReport:
+    date_from: date
+    date_to: date
+    rows: list[SellerFigures]
+    total: SellerFigures
+
+    @property
+    def has_figures(self) -> bool:
+        return bool(self.total.assigned or self.total.closed)
+
+
+def default_range(*, today: date, days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    """The last `days` days, today included."""
+    return today - timedelta(days=days - 1), today
+
+
+def _bounds(date_from: date, date_to: date, zone: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
+    """[start of date_from, start of the day after date_to) in the tenant's time zone."""
+    start = datetime.combine(date_from, time.min, tzinfo=zone)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+def seller_report(
+    *, tenant: Tenant, date_from: date, date_to: date, zone: zoneinfo.ZoneInfo, seller_id: int | None = None
+) -> SellerReport:
+    """Per seller: leads assigned (created in the range), won and lost (closed in the range), revenue
+    won (sum of expected values) and the time from creation to a win. Active sellers and owners are
+    listed even with nothing to show; anyone else with figures in the range too; unassigned leads
+    get their own row."""
+    start, end = _bounds(date_from, date_to, zone)
+    leads = Lead.objects.all()
+    if seller_id is not None:
+        leads = leads.filter(seller_id=seller_id)
+
+    assigned = {
+        row["seller_id"]: row["n"]
+        for row in leads.filter(created_at__gte=start, created_at__lt=end)
+        .order_by()
+        .values("seller_id")
+        .annotate(n=Count("id"))
+    }
+    won = Q(stage__kind=Stage.Kind.WON)
+    closed = {
+        row["seller_id"]: row
+        for row in leads.filter(
+            closed_at__gte=start, closed_at__lt=end, stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST]
+        )
+        .order_by()
+        .values("seller_id")
+        .annotate(
+            won=Count("id", filter=won),
+            lost=Count("id", filter=Q(stage__kind=Stage.Kind.LOST)),
+            revenue=Sum("expected_value", filter=won),
+            time_to_close=Sum(
+                ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField()), filter=won
+            ),
+        )
+    }
+
+    seen = (set(assigned) | set(closed)) - {None}
+    if seller_id is None:
+        people = User.objects.filter(
+            Q(pk__in=seen)
+            | Q(
+                memberships__tenant=tenant,
+                memberships__status=MembershipStatus.ACTIVE,
+                memberships__role__in=[Role.SELLER, Role.OWNER],
+            )
+        )
+    else:
+        people = User.objects.filter(pk=seller_id)
+    names = dict(people.order_by().distinct().values_list("pk", "full_name"))
+    ids: list[int | None] = list(names)
+    if None in assigned or None in closed:
+        ids.append(None)
+
+    rows = [_figures(pk, names.get(pk) or _("Unassigned"), assigned, closed) for pk in ids]
+    rows.sort(key=lambda row: (-row.revenue, -row.won, -row.assigned, row.seller_id is None, row.name.lower()))
+    total = SellerFigures(
+        seller_id=None,
+        name=_("Total"),
+        assigned=sum(row.assigned for row in rows),
+        won=sum(row.won for row in rows),
+        lost=sum(row.lost for row in rows),
+        revenue=sum((row.revenue for row in rows), Decimal("0")),
+        time_to_close=sum((row.time_to_close for row in rows), timedelta(0)),
+    )
+    return SellerReport(date_from=date_from, date_to=date_to, rows=rows, total=total)
+
+
+def _figures(pk: int | None, name: str, assigned: dict, closed: dict) -> SellerFigures:
+    row = closed.get(pk, {})
+    return SellerFigures(
+        seller_id=pk,
+        name=name,
+        assigned=assigned.get(pk, 0),
+        won=row.get("won", 0),
+        lost=row.get("lost", 0),
+        revenue=row.get("revenue") or Decimal("0"),
+        time_to_close=row.get("time_to_close") or timedelta(0),
+    )
+
+
+def seller_choices(*, tenant: Tenant) -> list[tuple[int, str]]:
+    """Who the seller filter offers: active sellers and owners, by name."""
+    return list(
+        User.objects.filter(
+            memberships__tenant=tenant,
+            memberships__status=MembershipStatus.ACTIVE,
+            memberships__role__in=[Role.SELLER, Role.OWNER],
+        )
+        .order_by("full_name", "pk")
+        .values_list("pk", "full_name")
+    )
+
+
+def chart_data(report: SellerReport) -> dict:
+    """What static/js/analytics.js draws: one bar per row, revenue and leads assigned."""
+    return {
+        "labels": [row.name for row in report.rows],
+        "revenue": [float(row.revenue) for row in report.rows],
+        "assigned": [row.assigned for row in report.rows],
+        "won": [row.won for row in report.rows],
+    }

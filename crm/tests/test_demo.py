@@ -1,0 +1,111 @@
+import time
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from crm import demo
+from crm.models import Lead, Stage, Tag, TimelineEntry
+from tenants.models import Role, Tenant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_people(acme, globex, make_member):
+    """The demo logins seed_demo creates: an owner and two sellers per tenant."""
+    people = {}
+    for tenant in (acme, globex):
+        for key, role in (("owner", Role.OWNER), ("seller1", Role.SELLER), ("seller2", Role.SELLER)):
+            people[(tenant.slug, key)] = make_member(tenant, role, email=f"{key}@{tenant.slug}.test")
+    return people
+
+
+def counts() -> tuple[int, int, int, int]:
+    return Lead.objects.count(), TimelineEntry.objects.count(), Tag.objects.count(), Lead.tags.through.objects.count()
+
+
+def test_seed_fills_both_tenants_fast(acme, globex, demo_people):
+    Tenant.objects.filter(pk=globex.pk).update(language="en")
+    globex.language = "en"
+    started = time.monotonic()
+    with schema_context(acme.schema_name):
+        added_acme = demo.seed(tenant=acme, stdout=StringIO())
+    with schema_context(globex.schema_name):
+        added_globex = demo.seed(tenant=globex, stdout=StringIO())
+    elapsed = time.monotonic() - started
+
+    assert (added_acme, added_globex) == (300, 200)
+    assert elapsed < 10
+    with schema_context(globex.schema_name):
+        assert Lead.objects.count() == 200
+        assert Lead.objects.filter(phone__startswith="+1").count() == 200
+
+
+def test_seed_is_idempotent(acme, demo_people):
+    with schema_context(acme.schema_name):
+        demo.seed(tenant=acme, stdout=StringIO())
+        first = counts()
+        out = StringIO()
+
+        added = demo.seed(tenant=acme, stdout=out)
+
+        assert added == 0
+        assert counts() == first
+        assert "already present" in out.getvalue()
+
+
+def test_seeded_leads_look_like_a_real_pipeline(acme, demo_people):
+    sellers = {demo_people[("acme", key)].user_id for key in ("owner", "seller1", "seller2")}
+    with schema_context(acme.schema_name):
+        demo.seed(tenant=acme, stdout=StringIO())
+        now = timezone.now()
+
+        per_stage = dict(Lead.objects.values_list("stage__key").annotate(n=Count("id")))
+        assert set(per_stage) == {"new", "contacted", "interested", "negotiation", "won", "lost"}
+        assigned = set(Lead.objects.exclude(seller=None).values_list("seller_id", flat=True))
+        assert assigned == sellers
+        assert set(Lead.objects.values_list("source", flat=True)) == set(Lead.Source.values)
+        assert Lead.objects.filter(created_at__lt=now - timedelta(days=120, minutes=1)).count() == 0
+        assert Lead.objects.filter(created_at__lt=now - timedelta(days=60)).count() > 50
+        closed = Lead.objects.filter(stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST])
+        assert closed.filter(closed_at=None).count() == 0
+        assert Lead.objects.filter(stage__kind=Stage.Kind.OPEN).exclude(closed_at=None).count() == 0
+        assert Lead.objects.filter(stage__kind=Stage.Kind.LOST, lost_reason="").count() == 0
+        assert Lead.objects.filter(stage__kind=Stage.Kind.OPEN).exclude(next_action_at=None).count() > 30
+        assert Lead.objects.filter(next_action_at__lt=now).exists()  # some tasks overdue
+        # Every lead's history starts with its creation, at its creation time, and moves forward.
+        created = TimelineEntry.objects.filter(kind=TimelineEntry.Kind.CREATED)
+        assert created.count() == 300
+        lead = closed.filter(stage__kind=Stage.Kind.WON).order_by("id").first()
+        history = list(lead.timeline.order_by("created_at", "id"))
+        assert history[0].kind == TimelineEntry.Kind.CREATED
+        assert history[0].created_at == lead.created_at
+        moves = [entry for entry in history if entry.kind == TimelineEntry.Kind.STAGE]
+        assert [entry.data["to_id"] for entry in moves][-1] == lead.stage_id
+        assert moves[-1].created_at == lead.closed_at
+        assert all(entry.created_at <= lead.closed_at for entry in history)
+        assert TimelineEntry.objects.filter(kind__in=["note", "call"]).count() > 300
+        # Search text is filled as the services would.
+        sample = Lead.objects.order_by("id").first()
+        assert sample.search_text.startswith(f"{sample.first_name.lower()[:1]}")
+        assert sample.phone[1:] in sample.search_text
+
+
+def test_seed_is_deterministic(acme, demo_people):
+    with schema_context(acme.schema_name):
+        demo.seed(tenant=acme, stdout=StringIO())
+        first = list(Lead.objects.order_by("id").values_list("first_name", "last_name", "phone", "stage__key"))
+        Lead.objects.all().delete()
+
+        demo.seed(tenant=acme, stdout=StringIO())
+
+        again = list(Lead.objects.order_by("id").values_list("first_name", "last_name", "phone", "stage__key"))
+        assert again == first
+
+
+def test_seeder_is_registered_for_seed_demo(settings):
+    assert "crm.demo.seed" in settings.DEMO_SEEDERS
