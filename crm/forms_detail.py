@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Lead, Stage
@@ -56,8 +57,8 @@ class BoardFilterForm(forms.Form):
         )
 
     def querystring(self) -> str:
-        from django.http import QueryDict
-
+        """The valid, non-empty filters as a query string, for URLs that must keep them (load more)."""
+        self.is_valid()
         query = QueryDict(mutable=True)
         data = getattr(self, "cleaned_data", {})
         for name in self.fields:
