@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEntry
 from crm.models import Lead, Stage, TimelineEntry
@@ -284,3 +285,21 @@ def test_deleting_an_empty_stage(tenant, owner, client_for):
 
     assert response.status_code == 302
     assert not Stage.objects.filter(pk=pk).exists()
+
+
+def _board_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/pipeline/").status_code == 200
+    return len(queries)
+
+
+def test_board_page_queries_do_not_grow_with_leads(tenant, owner, seller, client_for):
+    client = client_for(owner)
+    for n in range(5):
+        LeadFactory(stage=stage(["new", "won"][n % 2]), seller=seller.user, score="hot")
+    with_five = _board_queries(client)
+
+    for n in range(55):
+        LeadFactory(stage=stage(["new", "won", "lost"][n % 3]), seller=seller.user, score="warm")
+
+    assert _board_queries(client) == with_five

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -368,3 +369,22 @@ def test_globex_member_cannot_change_an_acme_leads_stage(tenant, acme, globex_ow
     connection.set_tenant(acme)
     lead.refresh_from_db()
     assert lead.stage.key == "new"
+
+
+def _detail_queries(client, lead) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/leads/{lead.pk}/").status_code == 200
+    return len(queries)
+
+
+def test_detail_page_queries_do_not_grow_with_the_history(tenant, owner, client_for):
+    lead = LeadFactory()
+    client = client_for(owner)
+    for kind in ("note", "call", "stage", "assignment", "message"):
+        TimelineEntryFactory(lead=lead, kind=kind, actor=owner.user, data={"outcome": "busy", "duration": 3})
+    with_five = _detail_queries(client, lead)
+
+    for n in range(20):
+        TimelineEntryFactory(lead=lead, kind=["note", "call", "document"][n % 3], actor=owner.user)
+
+    assert _detail_queries(client, lead) == with_five
