@@ -3,7 +3,9 @@
 from django.urls import path
 
 from core.consumers import NotificationsConsumer
+from crm.consumers import PipelineConsumer
 
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationsConsumer.as_asgi()),
+    path("ws/pipeline/", PipelineConsumer.as_asgi()),
 ]

@@ -1,4 +1,4 @@
-from crm.views import board, dashboard, detail, imports, leads
+from crm.views import board, dashboard, detail, imports, leads, stages
 
 app_name = "crm"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *imports.urlpatterns,
     *detail.urlpatterns,
     *board.urlpatterns,
+    *stages.urlpatterns,
 ]

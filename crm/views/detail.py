@@ -1,1 +1,179 @@
-urlpatterns = []
+"""The lead page: key facts, stage, seller, score, attribution, tags, and the customer history with its
+note, call and document forms. Owners open any lead, sellers their own; anyone else gets a 404."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import ApplicationError
+from crm.forms_detail import AssignForm, CallForm, DocumentForm, NoteForm, StageChangeForm
+from crm.models import Lead, LeadDocument, Stage, TimelineEntry
+from crm.selectors.leads import lead_detail, lead_timeline, stages
+from crm.selectors.timeline import timeline_page
+from crm.services.documents import document_upload
+from crm.services.leads import lead_assign, lead_move
+from crm.services.timeline import call_log, note_add
+from tenants.access import roles_required
+from tenants.models import Role
+
+LEAD_ROLES = (Role.OWNER, Role.SELLER)
+
+
+def _lead(request, pk: int) -> Lead:
+    lead = lead_detail(membership=request.membership, lead_id=pk)
+    if lead is None:
+        raise Http404
+    return lead
+
+
+def _before(request) -> int | None:
+    value = request.GET.get("before", "")
+    return int(value) if value.isdigit() else None
+
+
+def _context(request, lead: Lead, **extra) -> dict:
+    can_assign = request.membership.role == Role.OWNER
+    context = {
+        "lead": lead,
+        "currency": request.tenant.currency,
+        "can_assign": can_assign,
+        "stages": stages(),
+        "stage_form": StageChangeForm(initial={"stage": lead.stage_id}),
+        "assign_form": AssignForm(tenant=request.tenant, initial={"seller": lead.seller_id or ""})
+        if can_assign
+        else None,
+        "note_form": NoteForm(),
+        "call_form": CallForm(),
+        "document_form": DocumentForm(),
+        **extra,
+    }
+    if "timeline" not in context:
+        context["timeline"] = timeline_page(lead=lead, before_id=_before(request))
+    return context
+
+
+def _answer(request, lead: Lead, fragment: str, *, status: int = 200, **extra):
+    """htmx gets the fragment; a plain form post gets a redirect after a success, the page otherwise."""
+    if not request.htmx and status == 200:
+        return redirect("crm:lead-detail", pk=lead.pk)
+    template = f"crm/lead_detail.html#{fragment}" if request.htmx else "crm/lead_detail.html"
+    return TemplateResponse(request, template, _context(request, lead, **extra), status=status)
+
+
+def _timeline_form(request, pk: int, form_class, name: str, write):
+    """Validates `form_class`, calls `write(lead, cleaned_data) -> TimelineEntry`, and answers with a fresh
+    form plus the new entry on top of the history, or with the form and its errors (422)."""
+    lead = _lead(request, pk)
+    form = form_class(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            entry = write(lead, form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            return _answer(request, lead, f"{name}-form", new_entry=entry)
+    return _answer(request, lead, f"{name}-form", status=422, **{f"{name}_form": form})
+
+
+@roles_required(*LEAD_ROLES)
+@require_GET
+def lead_detail_view(request, pk: int):
+    lead = _lead(request, pk)
+    return TemplateResponse(request, "crm/lead_detail.html", _context(request, lead))
+
+
+@roles_required(*LEAD_ROLES)
+@require_GET
+def lead_timeline_view(request, pk: int):
+    """Older entries, for the "Load older" button."""
+    lead = _lead(request, pk)
+    page = timeline_page(lead=lead, before_id=_before(request))
+    return TemplateResponse(request, "crm/lead_detail.html#timeline-page", {"lead": lead, "timeline": page})
+
+
+@roles_required(*LEAD_ROLES)
+@require_POST
+def lead_stage_view(request, pk: int):
+    lead = _lead(request, pk)
+    form = StageChangeForm(request.POST)
+    if form.is_valid():
+        stage = form.cleaned_data["stage"]
+        try:
+            lead_move(lead=lead, stage=stage, actor=request.user, lost_reason=form.cleaned_data["lost_reason"])
+        except ApplicationError as error:
+            form.add_error("lost_reason" if stage.kind == Stage.Kind.LOST else None, error.message)
+        else:
+            return _answer(request, _lead(request, pk), "summary", timeline_oob=True)
+    return _answer(request, lead, "summary", status=422, stage_form=form)
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def lead_assign_view(request, pk: int):
+    lead = _lead(request, pk)
+    form = AssignForm(request.POST, tenant=request.tenant)
+    if form.is_valid():
+        try:
+            lead_assign(lead=lead, seller_id=form.seller_id(), actor=request.user)
+        except ApplicationError as error:
+            form.add_error("seller", error.message)
+        else:
+            return _answer(request, _lead(request, pk), "summary", timeline_oob=True)
+    return _answer(request, lead, "summary", status=422, assign_form=form)
+
+
+@roles_required(*LEAD_ROLES)
+@require_POST
+def lead_note_view(request, pk: int):
+    return _timeline_form(
+        request, pk, NoteForm, "note", lambda lead, data: note_add(lead=lead, actor=request.user, body=data["body"])
+    )
+
+
+@roles_required(*LEAD_ROLES)
+@require_POST
+def lead_call_view(request, pk: int):
+    def write(lead, data):
+        return call_log(
+            lead=lead, actor=request.user, outcome=data["outcome"], duration_seconds=data["duration"], body=data["body"]
+        )
+
+    return _timeline_form(request, pk, CallForm, "call", write)
+
+
+@roles_required(*LEAD_ROLES)
+@require_POST
+def lead_document_upload_view(request, pk: int):
+    def write(lead, data):
+        document = document_upload(lead=lead, actor=request.user, file=data["file"])
+        return lead_timeline(lead=lead).filter(kind=TimelineEntry.Kind.DOCUMENT, data__document_id=document.pk).first()
+
+    return _timeline_form(request, pk, DocumentForm, "document", write)
+
+
+@roles_required(*LEAD_ROLES)
+@require_GET
+def lead_document_view(request, pk: int, document_id: int):
+    """Downloads go through here (never a public media URL): only who may open the lead gets its files."""
+    document = get_object_or_404(LeadDocument, lead=_lead(request, pk), pk=document_id)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=document.content_type)
+
+
+urlpatterns = [
+    path("leads/<int:pk>/", lead_detail_view, name="lead-detail"),
+    path("leads/<int:pk>/timeline/", lead_timeline_view, name="lead-timeline"),
+    path("leads/<int:pk>/stage/", lead_stage_view, name="lead-stage"),
+    path("leads/<int:pk>/assign/", lead_assign_view, name="lead-assign"),
+    path("leads/<int:pk>/notes/", lead_note_view, name="lead-note"),
+    path("leads/<int:pk>/calls/", lead_call_view, name="lead-call"),
+    path("leads/<int:pk>/documents/", lead_document_upload_view, name="lead-document-upload"),
+    path("leads/<int:pk>/documents/<int:document_id>/", lead_document_view, name="lead-document"),
+]

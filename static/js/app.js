@@ -31,6 +31,14 @@
   document.addEventListener("htmx:wsOpen", function () { document.body.dataset.ws = "open"; });
   document.addEventListener("htmx:wsClose", function () { document.body.dataset.ws = "closed"; });
 
+  // An invalid form answers 422 with itself re-rendered, errors included: swap it like a success.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // Server errors in htmx requests become a visible toast instead of silence.
   document.addEventListener("htmx:responseError", function (event) {
     var box = document.getElementById("messages");

@@ -1,0 +1,102 @@
+"""Pipeline settings (owners): rename, reorder, add and delete stages. Every action answers the htmx
+request with the refreshed stage list and a toast, or redirects back to the page without JavaScript."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import ApplicationError
+from crm.forms_detail import StageCreateForm, StageNameForm
+from crm.models import Stage
+from crm.selectors.leads import stages
+from crm.selectors.stages import stages_with_lead_counts
+from crm.services.stages import stage_create, stage_delete, stage_rename, stage_reorder
+from tenants.access import roles_required
+from tenants.models import Role
+
+
+def _page(request, create_form: StageCreateForm | None = None, status: int = 200):
+    context = {"stages": stages_with_lead_counts(), "create_form": create_form or StageCreateForm()}
+    template = "crm/board_stages.html#stage-settings" if request.htmx else "crm/board_stages.html"
+    return TemplateResponse(request, template, context, status=status)
+
+
+def _run(request, action, success: str, **kwargs):
+    """Calls one service; its refusal becomes an error toast. Then shows the list again."""
+    try:
+        action(actor=request.user, **kwargs)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return _page(request) if request.htmx else redirect("crm:stage-list")
+
+
+@roles_required(Role.OWNER)
+@require_GET
+def stage_list(request):
+    return _page(request)
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def stage_add(request):
+    form = StageCreateForm(request.POST)
+    if not form.is_valid():
+        return _page(request, create_form=form, status=422)
+    return _run(
+        request, stage_create, _("Stage added."), name=form.cleaned_data["name"], kind=form.cleaned_data["kind"]
+    )
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def stage_rename_view(request, pk: int):
+    stage = get_object_or_404(Stage, pk=pk)
+    form = StageNameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A stage name can have at most 60 characters."))
+        return _page(request, status=422)
+    return _run(request, stage_rename, _("Stage renamed."), stage=stage, name=form.cleaned_data["name"])
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def stage_move(request, pk: int):
+    """One step up or down: the up/down buttons (the drag handle posts the whole order instead)."""
+    stage = get_object_or_404(Stage, pk=pk)
+    ids = [each.pk for each in stages()]
+    index = ids.index(stage.pk)
+    other = index - 1 if request.POST.get("direction") == "up" else index + 1
+    if 0 <= other < len(ids):
+        ids[index], ids[other] = ids[other], ids[index]
+    return _run(request, stage_reorder, _("Stages reordered."), ordered_ids=ids)
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def stage_reorder_view(request):
+    ids = [int(part) for part in request.POST.get("order", "").split(",") if part.strip().isdigit()]
+    return _run(request, stage_reorder, _("Stages reordered."), ordered_ids=ids)
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def stage_delete_view(request, pk: int):
+    stage = get_object_or_404(Stage, pk=pk)
+    return _run(request, stage_delete, _("Stage deleted."), stage=stage)
+
+
+urlpatterns = [
+    path("pipeline/stages/", stage_list, name="stage-list"),
+    path("pipeline/stages/add/", stage_add, name="stage-add"),
+    path("pipeline/stages/reorder/", stage_reorder_view, name="stage-reorder"),
+    path("pipeline/stages/<int:pk>/rename/", stage_rename_view, name="stage-rename"),
+    path("pipeline/stages/<int:pk>/move/", stage_move, name="stage-move"),
+    path("pipeline/stages/<int:pk>/delete/", stage_delete_view, name="stage-delete"),
+]
