@@ -25,7 +25,7 @@ def _seller_choices(members, *, blank: str) -> list[tuple[str, str]]:
 class LeadFilterForm(forms.Form):
     """The list's query string. Anything that does not validate is ignored rather than refused."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=forms.TextInput())
     stage = forms.TypedChoiceField(label=_("Stage"), required=False, coerce=int, empty_value=None)
     seller = forms.ChoiceField(label=_("Seller"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
@@ -39,7 +39,8 @@ class LeadFilterForm(forms.Form):
 
     def __init__(self, data, *, stages, tags, members=None):
         super().__init__(data, auto_id="filter_%s")
-        self.fields["q"].widget.attrs.update(type="search", placeholder=_("Name, phone or email"), autocomplete="off")
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs.update(placeholder=_("Name, phone or email"), autocomplete="off")
         self.fields["stage"].choices = [("", _("Any stage"))] + [(s.pk, s.display_name) for s in stages]
         self.fields["tag"].choices = [("", _("Any tag"))] + [(t.pk, t.name) for t in tags]
         self.fields["source"].choices = [("", _("Any source")), *Lead.Source.choices]
@@ -85,7 +86,7 @@ class LeadForm(forms.Form):
         label=_("Phone"),
         max_length=32,
         help_text=_("Any format; numbers without a country prefix are read as your company's country."),
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     stage = forms.TypedChoiceField(label=_("Stage"), coerce=int)
     seller = forms.ChoiceField(label=_("Seller"), required=False)

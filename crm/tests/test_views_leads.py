@@ -580,3 +580,26 @@ def test_discarding_an_upload(tenant, owner, client_for):
 
     assert response["Location"] == "/leads/import/"
     assert ImportJob.objects.count() == 0
+
+
+def test_export_under_asgi_streams_through_an_async_iterator(tenant, owner):
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncRequestFactory
+
+    from crm.views.leads import lead_export_view
+
+    LeadFactory(phone="+34612000001")
+    LeadFactory(phone="+34612000002")
+    # The middleware chain is skipped: the ASGI test client cannot send a tenant Host header.
+    request = AsyncRequestFactory().get("/leads/export.csv")
+    request.user, request.membership, request.tenant = owner.user, owner, tenant
+
+    response = lead_export_view(request)
+
+    async def read() -> str:
+        return b"".join([chunk async for chunk in response.streaming_content]).decode("utf-8-sig")
+
+    assert response.is_async is True
+    assert [row[0] for row in csv.reader(io.StringIO(async_to_sync(read)()))] == [
+        "phone", "+34612000002", "+34612000001",
+    ]  # fmt: skip

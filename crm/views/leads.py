@@ -217,7 +217,7 @@ def _lead_form(request, *, creating: bool, lead=None) -> LeadForm:
 def _duplicate_context(request, form: LeadForm, error: DuplicateLead) -> dict:
     """The existing lead is linked only for whoever may open it; a seller learns only that it exists."""
     if can_edit_lead(membership=request.membership, lead=error.lead):
-        form.add_error("phone", error.message)
+        form.add_error("phone", _("This phone is already in use."))
         return {"duplicate": error.lead}
     form.add_error("phone", _("This phone belongs to another seller's lead. Ask an owner to assign it to you."))
     return {}

@@ -41,6 +41,15 @@
     }
   });
 
+  // Filters left empty stay out of the URL, so a shared or bookmarked link shows only what was chosen.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id !== "lead-filters") { return; }
+    var params = event.detail.parameters;  // FormData-like in htmx 2
+    Array.from(params.keys()).forEach(function (name) {
+      if (params.getAll(name).every(function (value) { return value === ""; })) { params.delete(name); }
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", refresh);
   document.addEventListener("htmx:afterSettle", refresh);
 })();
