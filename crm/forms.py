@@ -76,6 +76,13 @@ ATTRIBUTION_FIELDS = [
     "meta_campaign_id", "meta_adset_id", "meta_ad_id", "ad_headline", "ad_body", "click_id",
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
 ]  # fmt: skip
+UTM_LABELS = {
+    "utm_source": _("UTM source"),
+    "utm_medium": _("UTM medium"),
+    "utm_campaign": _("UTM campaign"),
+    "utm_term": _("UTM term"),
+    "utm_content": _("UTM content"),
+}
 
 
 class LeadForm(forms.Form):
@@ -112,6 +119,8 @@ class LeadForm(forms.Form):
             required=False,
             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         )
+        for name, label in UTM_LABELS.items():
+            model_fields[name].label = label
         model_fields["notes"].widget.attrs.update(rows=3)
         model_fields["ad_body"].widget.attrs.update(rows=2)
         self.fields.update(model_fields)
