@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from crm.models import Lead, Stage, Tag, TimelineEntry
@@ -44,6 +44,10 @@ def search_leads(leads: QuerySet[Lead], query: str) -> QuerySet[Lead]:
     folded = fold(query)
     number = digits(query)
     if len(number) >= 3 and not any(char.isalpha() for char in query):
+        # '0034 612…' (international prefix) and '06 12…' (national trunk 0) are stored without the zeros.
+        national = number.lstrip("0")
+        if national != number and len(national) >= 3:
+            return leads.filter(Q(search_text__contains=number) | Q(search_text__contains=national))
         return leads.filter(search_text__contains=number)
     for word in folded.split():
         leads = leads.filter(search_text__contains=word)

@@ -1,1 +1,286 @@
-urlpatterns = []
+"""The lead list (search, filters, sorting, pages, bulk actions), the CSV export, create and edit."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from asgiref.sync import sync_to_async
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.handlers.asgi import ASGIRequest
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from core.errors import ApplicationError
+from crm.forms import BulkActionForm, LeadFilterForm, LeadForm
+from crm.models import Stage
+from crm.selectors.leads import (
+    assignable_members,
+    can_edit_lead,
+    lead_list,
+    stages,
+    tags,
+    visible_leads,
+)
+from crm.services.exports import leads_export
+from crm.services.leads import (
+    DuplicateLead,
+    lead_assign,
+    lead_create,
+    lead_update,
+    leads_bulk_assign,
+    leads_bulk_move,
+    leads_bulk_tag,
+)
+from tenants.access import roles_required
+from tenants.models import Role
+
+PAGE_SIZE = 50
+COLUMNS = [
+    ("name", gettext_lazy("Name")),
+    (None, gettext_lazy("Phone")),
+    ("stage", gettext_lazy("Stage")),
+    (None, gettext_lazy("Seller")),
+    (None, gettext_lazy("Source")),
+    (None, gettext_lazy("Score")),
+    ("value", gettext_lazy("Value")),
+    ("last_contact", gettext_lazy("Last contact")),
+    ("created", gettext_lazy("Created")),
+]
+
+
+def _members(request):
+    """Who leads can be assigned to: only owners choose (sellers' leads are theirs)."""
+    if request.membership.role != Role.OWNER:
+        return None
+    return list(assignable_members(tenant=request.tenant))
+
+
+def _filter_form(request) -> LeadFilterForm:
+    return LeadFilterForm(request.GET, stages=stages(), tags=list(tags()), members=_members(request))
+
+
+def _query(request, *drop: str) -> str:
+    query = request.GET.copy()
+    for name in drop:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _sort_headers(request, current: str) -> list[dict]:
+    """Each column header: its label and, when sortable, the link that sorts by it (again: reversed)."""
+    base = _query(request, "page", "sort")
+    headers = []
+    for key, label in COLUMNS:
+        state = "asc" if current == key else "desc" if current == f"-{key}" else ""
+        sort = f"-{key}" if state == "asc" or (not state and key in ("created", "value", "last_contact")) else key
+        url = f"?{base}&sort={sort}" if base else f"?sort={sort}"
+        headers.append({"key": key, "label": label, "state": state, "url": url if key else ""})
+    return headers
+
+
+@roles_required(Role.OWNER, Role.SELLER)
+@require_GET
+def lead_list_view(request):
+    stage_list, members = stages(), _members(request)
+    form = LeadFilterForm(request.GET, stages=stage_list, tags=list(tags()), members=members)
+    filters = form.filters()
+    page = Paginator(lead_list(membership=request.membership, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "headers": _sort_headers(request, filters.sort),
+        "query": _query(request, "page"),
+        "next_url": request.get_full_path(),
+        "bulk": BulkActionForm(None, stages=stage_list, members=members),
+        # Only when the page is empty: tell "no leads yet" from "nothing matches these filters".
+        "has_leads": bool(page.object_list) or visible_leads(membership=request.membership).exists(),
+    }
+    partial = request.htmx and not request.htmx.boosted
+    return TemplateResponse(request, "crm/lead_list.html#lead-results" if partial else "crm/lead_list.html", context)
+
+
+async def _async_lines(lines, size: int = 500):
+    """Under ASGI a streamed body must be an async iterator; the rows are read in a worker thread."""
+
+    def take():
+        return "".join(islice(lines, size))
+
+    while chunk := await sync_to_async(take)():
+        yield chunk
+
+
+@roles_required(Role.OWNER, Role.SELLER)
+@require_GET
+def lead_export_view(request):
+    leads = lead_list(membership=request.membership, filters=_filter_form(request).filters())
+    lines = leads_export(leads=leads, actor=request.user, query=_query(request, "page"))
+    body = _async_lines(lines) if isinstance(request, ASGIRequest) else lines
+    response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
+    return response
+
+
+def _safe_next(request, url: str) -> str:
+    if url and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return reverse("crm:lead-list")
+
+
+def _bulk_apply(request, form: BulkActionForm, leads) -> str:
+    data = form.cleaned_data
+    if data["action"] == BulkActionForm.ASSIGN:
+        result = leads_bulk_assign(leads=leads, seller_id=form.seller_id(), actor=request.user)
+        done = ngettext("%(count)s lead assigned", "%(count)s leads assigned", result.changed)
+        skipped = ngettext("%(count)s already had that seller", "%(count)s already had that seller", result.skipped)
+    elif data["action"] == BulkActionForm.TAG:
+        result = leads_bulk_tag(leads=leads, tag=data["tag"], actor=request.user)
+        done = ngettext("%(count)s lead tagged", "%(count)s leads tagged", result.changed)
+        skipped = ngettext("%(count)s already had that tag", "%(count)s already had that tag", result.skipped)
+    else:
+        result = leads_bulk_move(
+            leads=leads, stage=data["stage_obj"], actor=request.user, lost_reason=data["lost_reason"]
+        )
+        done = ngettext("%(count)s lead moved", "%(count)s leads moved", result.changed)
+        skipped = ngettext("%(count)s already there", "%(count)s already there", result.skipped)
+    message = done % {"count": result.changed}
+    if result.skipped:
+        message = _("%(done)s, %(skipped)s") % {"done": message, "skipped": skipped % {"count": result.skipped}}
+    return message + "."
+
+
+def _bulk_question(form: BulkActionForm, leads) -> dict:
+    data = getattr(form, "cleaned_data", {})
+    count, action = len(leads), data.get("action")
+    if action == BulkActionForm.ASSIGN:
+        seller = dict(form.fields["seller"].choices).get(data.get("seller"), "")
+        text = ngettext("Assign %(count)s lead to %(name)s?", "Assign %(count)s leads to %(name)s?", count)
+        return {"question": text % {"count": count, "name": seller}}
+    if action == BulkActionForm.TAG:
+        text = ngettext("Tag %(count)s lead with “%(name)s”?", "Tag %(count)s leads with “%(name)s”?", count)
+        return {"question": text % {"count": count, "name": data.get("tag", "")}}
+    stage = data.get("stage_obj")
+    if action == BulkActionForm.MOVE and stage is not None:
+        text = ngettext("Move %(count)s lead to %(name)s?", "Move %(count)s leads to %(name)s?", count)
+        return {"question": text % {"count": count, "name": stage}, "asks_reason": stage.kind == Stage.Kind.LOST}
+    return {}
+
+
+@roles_required(Role.OWNER, Role.SELLER)
+@require_POST
+def lead_bulk_view(request):
+    """Step one shows what will happen and asks to confirm (and, for lost, why); step two does it."""
+    form = BulkActionForm(request.POST, stages=stages(), members=_members(request))
+    valid = form.is_valid()
+    leads = visible_leads(membership=request.membership).filter(pk__in=form.cleaned_data.get("ids") or [])
+    leads = list(leads.select_related("stage").order_by("pk"))
+    if valid and not leads:
+        form.add_error(None, _("Select at least one lead."))
+    next_url = _safe_next(request, request.POST.get("next", ""))
+    if valid and leads and form.cleaned_data["confirmed"]:
+        try:
+            messages.success(request, _bulk_apply(request, form, leads))
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            return HttpResponseClientRedirect(next_url) if request.htmx else redirect(next_url)
+    context = {"form": form, "leads": leads, "next_url": next_url, **_bulk_question(form, leads)}
+    template = "crm/lead_bulk.html#bulk-confirm" if request.htmx else "crm/lead_bulk.html"
+    return TemplateResponse(request, template, context)
+
+
+def _lead_form(request, *, creating: bool, lead=None) -> LeadForm:
+    return LeadForm(
+        request.POST or None,
+        initial=LeadForm.initial_for(lead) if lead else {},
+        stages=stages(),
+        members=_members(request),
+        currency=request.tenant.currency,
+        region=request.tenant.country,
+        creating=creating,
+    )
+
+
+def _duplicate_context(request, form: LeadForm, error: DuplicateLead) -> dict:
+    """The existing lead is linked only for whoever may open it; a seller learns only that it exists."""
+    if can_edit_lead(membership=request.membership, lead=error.lead):
+        form.add_error("phone", _("This phone is already in use."))
+        return {"duplicate": error.lead}
+    form.add_error("phone", _("This phone belongs to another seller's lead. Ask an owner to assign it to you."))
+    return {}
+
+
+@roles_required(Role.OWNER, Role.SELLER)
+@require_http_methods(["GET", "POST"])
+def lead_create_view(request):
+    form = _lead_form(request, creating=True)
+    context = {"form": form, "creating": True}
+    if request.method == "POST" and form.is_valid():
+        is_seller = request.membership.role == Role.SELLER
+        try:
+            lead = lead_create(
+                actor=request.user,
+                stage=form.chosen_stage(),
+                seller_id=request.user.pk if is_seller else form.seller_id(),
+                auto_assign=not is_seller,
+                **form.service_kwargs(),
+            )
+        except DuplicateLead as error:
+            context.update(_duplicate_context(request, form, error))
+        except (ApplicationError, ValidationError) as error:
+            form.add_error(None, getattr(error, "message", error))
+        else:
+            messages.success(request, _("Lead %(name)s created.") % {"name": lead})
+            return redirect("crm:lead-detail", pk=lead.pk)
+    return TemplateResponse(request, "crm/lead_form.html", context)
+
+
+@transaction.atomic
+def _lead_save(request, lead, form: LeadForm):
+    lead = lead_update(lead=lead, actor=request.user, **form.service_kwargs())
+    if "seller" in form.fields and form.seller_id() != lead.seller_id:
+        lead = lead_assign(lead=lead, seller_id=form.seller_id(), actor=request.user)
+    return lead
+
+
+@roles_required(Role.OWNER, Role.SELLER)
+@require_http_methods(["GET", "POST"])
+def lead_edit_view(request, pk: int):
+    lead = visible_leads(membership=request.membership).prefetch_related("tags").filter(pk=pk).first()
+    if lead is None:
+        raise Http404
+    form = _lead_form(request, creating=False, lead=lead)
+    context = {"form": form, "lead": lead, "creating": False}
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = _lead_save(request, lead, form)
+        except DuplicateLead as error:
+            context.update(_duplicate_context(request, form, error))
+        except (ApplicationError, ValidationError) as error:
+            form.add_error(None, getattr(error, "message", error))
+        else:
+            messages.success(request, _("Lead %(name)s saved.") % {"name": lead})
+            return redirect("crm:lead-detail", pk=lead.pk)
+    return TemplateResponse(request, "crm/lead_form.html", context)
+
+
+urlpatterns = [
+    path("leads/", lead_list_view, name="lead-list"),
+    path("leads/export.csv", lead_export_view, name="lead-export"),
+    path("leads/bulk/", lead_bulk_view, name="lead-bulk"),
+    path("leads/new/", lead_create_view, name="lead-create"),
+    path("leads/<int:pk>/edit/", lead_edit_view, name="lead-edit"),
+]

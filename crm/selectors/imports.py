@@ -1,0 +1,75 @@
+"""Import reads: whose imports a member sees, and the preview of an uploaded file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import islice
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from core.errors import ApplicationError
+from crm.csvfiles import IMPORT_FIELDS, RowCheck, read_sheet
+from crm.models import ImportJob, Lead
+from tenants.models import Membership, Role
+
+PREVIEW_ROWS = 20
+
+
+def visible_import_jobs(*, membership: Membership) -> QuerySet[ImportJob]:
+    """Owners see every import; sellers their own."""
+    jobs = ImportJob.objects.order_by("-created_at", "-id")
+    if membership.role == Role.OWNER:
+        return jobs
+    if membership.role == Role.SELLER:
+        return jobs.filter(created_by_id=membership.user_id)
+    return jobs.none()
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    check: RowCheck
+    cells: list[str]
+    duplicate_of: Lead | None
+    duplicate_row: int | None
+
+    @property
+    def ok(self) -> bool:
+        return self.check.ok and self.duplicate_of is None and self.duplicate_row is None
+
+
+@dataclass(frozen=True)
+class Preview:
+    columns: list[tuple[str, str | None]]  # (header, label of the lead field it fills or None)
+    rows: list[PreviewRow]
+    total_rows: int
+    error: str = ""
+
+
+def import_preview(*, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview:
+    """The header mapping and the first `limit` rows with what would happen to each: imported, skipped as a
+    duplicate (of a lead or of an earlier row) or refused with its errors. Two queries."""
+    from crm.services.imports import row_checker
+
+    try:
+        with job.file.open("rb") as stored:
+            sheet = read_sheet(stored.read())
+    except (ApplicationError, OSError) as error:
+        message = error.message if isinstance(error, ApplicationError) else _("The uploaded file could not be read.")
+        return Preview(columns=[], rows=[], total_rows=0, error=message)
+    checker = row_checker()
+    checks = [checker.check(number, values) for number, values in islice(sheet.records(), limit)]
+    existing = Lead.objects.in_bulk([check.phone for check in checks if check.phone], field_name="phone")
+    seen: dict[str, int] = {}
+    rows = []
+    for check, cells in zip(checks, sheet.rows, strict=False):
+        duplicate_of = existing.get(check.phone) if check.ok else None
+        duplicate_row = seen.get(check.phone) if check.ok else None
+        if check.ok and duplicate_of is None:
+            seen.setdefault(check.phone, check.number)
+        rows.append(PreviewRow(check=check, cells=cells, duplicate_of=duplicate_of, duplicate_row=duplicate_row))
+    columns = [
+        (header, str(IMPORT_FIELDS[field]) if field else None)
+        for header, field in zip(sheet.headers, sheet.mapping, strict=False)
+    ]
+    return Preview(columns=columns, rows=rows, total_rows=len(sheet.rows))

@@ -1,0 +1,54 @@
+"""CRM background tasks: entry points that take ids and call one service. The tenant travels with each
+task (tenant-schemas-celery), so the body runs in the schema the task was sent from."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from crm.models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+
+def _language(job_id: int) -> str:
+    job = ImportJob.objects.filter(pk=job_id).first()
+    user = job.created_by if job is not None else None
+    return (user and user.language) or getattr(connection.tenant, "language", "") or settings.LANGUAGE_CODE
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def import_leads_task(self, job_id: int) -> dict | None:
+    """Runs a confirmed CSV import. Safe to run again: it resumes after the last committed batch. A run cut
+    by the time limit is sent again to carry on; an unexpected error marks the job failed."""
+    from crm.services.imports import import_job_run
+
+    try:
+        # Row errors and the failure reason are stored as text: in the language of whoever uploaded.
+        with translation.override(_language(job_id)):
+            job = import_job_run(job_id=job_id)
+    except SoftTimeLimitExceeded as limit:
+        raise self.retry(countdown=1, max_retries=50, exc=limit) from limit
+    except OperationalError:
+        raise
+    except Exception:
+        logger.exception("import failed", extra={"job": job_id})
+        ImportJob.objects.filter(pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]).update(
+            status=ImportJob.Status.FAILED, failure_reason=_("The import stopped on an unexpected error.")
+        )
+        raise
+    if job is None:
+        return None
+    return {"status": job.status, "created": job.created_count, "duplicates": job.duplicate_count}

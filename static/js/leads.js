@@ -1,0 +1,55 @@
+// The lead list's bulk bar: "select all on this page", the selected count, and only the field the chosen
+// action needs. Without it every field shows and the server still confirms before acting.
+(function () {
+  "use strict";
+
+  function bulkForm() { return document.getElementById("bulk-form"); }
+
+  function refresh() {
+    var form = bulkForm();
+    if (!form) { return; }
+    var boxes = form.querySelectorAll("input[name=ids]");
+    var checked = form.querySelectorAll("input[name=ids]:checked").length;
+    var all = form.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = boxes.length > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    }
+    var count = form.querySelector("[data-selected-count]");
+    if (count && checked) { count.textContent = count.getAttribute("data-template").replace("%(count)s", checked); }
+    var action = form.querySelector("select[name=action]");
+    form.querySelectorAll("[data-bulk-field]").forEach(function (field) {
+      field.hidden = !action || field.getAttribute("data-bulk-field") !== action.value;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var form = bulkForm();
+    if (!form || !form.contains(event.target)) { return; }
+    if (event.target.matches("[data-select-all]")) {
+      form.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = event.target.checked; });
+    }
+    refresh();
+  });
+
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest("[data-bulk-cancel]");
+    var dialog = document.getElementById("bulk-dialog");
+    if (cancel && dialog && dialog.contains(cancel)) {
+      event.preventDefault();
+      dialog.innerHTML = "";
+    }
+  });
+
+  // Filters left empty stay out of the URL, so a shared or bookmarked link shows only what was chosen.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id !== "lead-filters") { return; }
+    var params = event.detail.parameters;  // FormData-like in htmx 2
+    Array.from(params.keys()).forEach(function (name) {
+      if (params.getAll(name).every(function (value) { return value === ""; })) { params.delete(name); }
+    });
+  });
+
+  document.addEventListener("DOMContentLoaded", refresh);
+  document.addEventListener("htmx:afterSettle", refresh);
+})();
