@@ -45,6 +45,7 @@ def tenant_create(
     language: str = "es",
     timezone_name: str = "UTC",
     currency: str = "EUR",
+    country: str = "ES",
     actor: User | None = None,
 ) -> Tenant:
     """Creates the tenant with its schema (migrated), its `<slug>.<BASE_DOMAIN>` domain and an active
@@ -61,6 +62,7 @@ def tenant_create(
         language=language,
         timezone=timezone_name,
         currency=currency,
+        country=country.upper(),
     )
     Domain.objects.create(tenant=tenant, domain=f"{slug}.{settings.BASE_DOMAIN}", is_primary=True)
     owner = User.objects.filter(email__iexact=owner_email).first()

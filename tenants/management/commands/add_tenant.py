@@ -20,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--language", default="es", choices=["es", "en", "fr"])
         parser.add_argument("--timezone", default="UTC")
         parser.add_argument("--currency", default="EUR")
+        parser.add_argument("--country", default="ES", help="two-letter code for reading local phone numbers")
 
     def handle(self, *args, **options):
         try:
@@ -32,6 +33,7 @@ class Command(BaseCommand):
                 language=options["language"],
                 timezone_name=options["timezone"],
                 currency=options["currency"],
+                country=options["country"],
             )
         except ApplicationError as error:
             raise CommandError(error.message) from error

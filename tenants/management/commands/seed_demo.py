@@ -13,8 +13,8 @@ from tenants.services import tenant_create
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (public demo password)
 TENANTS = [
-    ("acme", "Acme Ventas", "es", "Europe/Madrid", "EUR"),
-    ("globex", "Globex Corporation", "en", "America/New_York", "USD"),
+    ("acme", "Acme Ventas", "es", "Europe/Madrid", "EUR", "ES"),
+    ("globex", "Globex Corporation", "en", "America/New_York", "USD", "US"),
 ]
 PEOPLE = [
     ("owner", "Olivia Owner", Role.OWNER, MembershipStatus.ACTIVE),
@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self._public()
-        for slug, name, language, tz, currency in TENANTS:
+        for slug, name, language, tz, currency, country in TENANTS:
             tenant = Tenant.objects.filter(slug=slug).first()
             if tenant is None:
                 tenant = tenant_create(
@@ -52,6 +52,7 @@ class Command(BaseCommand):
                     language=language,
                     timezone_name=tz,
                     currency=currency,
+                    country=country,
                 )
                 self.stdout.write(f"created tenant {slug}")
             self._people(tenant)
