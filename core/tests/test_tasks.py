@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from celery.beat import Scheduler
 from celery.contrib.testing.worker import start_worker
-from celery.schedules import schedule as Schedule
+from celery.schedules import crontab
 from celery.utils.imports import symbol_by_name
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -104,9 +106,10 @@ def test_beat_schedule_names_registered_tasks_with_valid_schedules():
 
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, name
-        assert isinstance(entry["schedule"], int | float | Schedule), name
+        # Wall-clock schedules only: an interval restarts whenever beat starts without its schedule file.
+        assert isinstance(entry["schedule"], crontab), name
         assert set(entry) <= {"task", "schedule", "args", "kwargs", "options", "tenant_schemas"}, name
-    assert set(settings.CELERY_BEAT_SCHEDULE) == {"audit-purge-old-entries"}
+    assert settings.CELERY_BEAT_SCHEDULE["audit-purge-old-entries"]["schedule"] == crontab(hour=3, minute=30)
 
 
 def test_beat_scheduler_is_tenant_aware_and_expands_entries_to_all_tenants(tmp_path):
@@ -119,4 +122,23 @@ def test_beat_scheduler_is_tenant_aware_and_expands_entries_to_all_tenants(tmp_p
     entry = scheduler.schedule["audit-purge-old-entries@__all_tenants_only__"]
     assert entry.task == "core.tasks.audit_purge_task"
     assert entry.options["headers"] == {"_all_tenants_only": True}
+    scheduler.close()
+
+
+def test_beat_sends_a_due_entry_once_into_every_tenant_but_public(acme, globex, tmp_path, monkeypatch):
+    scheduler = symbol_by_name(settings.CELERY_BEAT_SCHEDULER)(
+        app=app, schedule_filename=str(tmp_path / "beat"), lazy=True
+    )
+    scheduler.setup_schedule()
+    sent_from = []
+
+    def apply_async(entry, **kwargs):
+        sent_from.append(connection.schema_name)
+        return SimpleNamespace(id=f"sent-in-{connection.schema_name}")
+
+    monkeypatch.setattr(scheduler, "apply_async", apply_async)
+
+    scheduler.apply_entry(scheduler.schedule["audit-purge-old-entries@__all_tenants_only__"])
+
+    assert sorted(sent_from) == ["acme", "globex"]
     scheduler.close()
