@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages bench clean
+.PHONY: run test install lint format stop messages messages-check bench clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) scripts/stack.py test $(ARGS)
 
+# The README's screenshots (docs/screenshots/*.png), taken by the browser tests.
+screenshots: $(STAMP)
+	SCREENSHOTS=1 $(PY) scripts/stack.py test -m browser
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -31,6 +35,10 @@ format: $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l es -l en -l fr --ignore=.venv --ignore=var --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
+
+# Lists untranslated (es, fr), fuzzy or stale entries; fails when there is any.
+messages-check: $(STAMP)
+	$(PY) scripts/check_translations.py
 
 stop:
 	$(PY) scripts/stack.py stop

@@ -41,12 +41,47 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _public_schema_first():
+    """A request through the test client leaves the connection in that request's tenant; every test starts
+    in the public schema, whatever ran before it."""
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_channels_db(monkeypatch):
     """Channels closes 'old' connections around each database_sync_to_async call, which would close the
     test's transaction. Consumers under test run on the test thread (async_to_sync), so keep it open."""
     import channels.db
 
     monkeypatch.setattr(channels.db, "close_old_connections", lambda: None)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_first():
+    """Every test starts (and ends) in the public schema: a request through the test client leaves the
+    connection in the tenant it served, which would otherwise leak into the next test."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+def _delete_throttle_keys() -> None:
+    from django.conf import settings
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+    keys = list(redis.scan_iter(match=f"{settings.CACHE_KEY_PREFIX}:throttle:*", count=500))
+    if keys:
+        redis.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _clear_throttles():
+    """Login, registration and reset throttles live in Redis, outside the rolled-back transaction: every
+    test starts and ends with none, so one test's failed sign-ins never throttle another's."""
+    _delete_throttle_keys()
+    yield
+    _delete_throttle_keys()
 
 
 @pytest.fixture
@@ -57,6 +92,15 @@ def acme(db) -> Tenant:
 @pytest.fixture
 def globex(db) -> Tenant:
     return Tenant.objects.get(slug="globex")
+
+
+@pytest.fixture
+def english(acme, globex, settings):
+    """Pages in English whatever the catalogs say: both test tenants and the public site speak "en"
+    (rolled back after the test), so tests can assert on the source strings."""
+    settings.LANGUAGE_CODE = "en"
+    Tenant.objects.filter(pk__in=[acme.pk, globex.pk]).update(language="en")
+    acme.language = globex.language = "en"
 
 
 @pytest.fixture

@@ -41,16 +41,17 @@ def audit_log(
 ) -> AuditEntry:
     """Write one audit entry in the current schema. IP and request id come from the request context
     (set by core.middleware) unless given. `actor=None` with the default kind records the system."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None  # an anonymous request acts as the system, never as a nameless "user"
     if actor is None and actor_kind == AuditEntry.ActorKind.USER:
         actor_kind = AuditEntry.ActorKind.SYSTEM
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:255]
-    if actor is not None and getattr(actor, "is_authenticated", False):
+    if actor is not None:
         label = f"{actor.get_full_name() or actor.email} <{actor.email}>"
     else:
-        actor = None
         label = AuditEntry.ActorKind(actor_kind).label
     return AuditEntry.objects.create(
         actor=actor,

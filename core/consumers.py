@@ -52,7 +52,8 @@ class TenantTopicConsumer(AsyncWebsocketConsumer):
         if time.monotonic() - self.checked_at >= self.recheck_after and not await self._check_membership():
             await self.close(code=REFUSED)
             return
-        if message.get("roles") and self.membership.role not in message["roles"]:
+        roles, user_ids = message.get("roles") or [], message.get("user_ids") or []
+        if (roles or user_ids) and self.membership.role not in roles and self.membership.user_id not in user_ids:
             return
         if message.get("html"):
             await self.send(text_data=message["html"])

@@ -1,9 +1,18 @@
-"""Per-request context (request id, client IP) kept in contextvars so logs and the audit log can read it."""
+"""Per-request context (request id, task id, client IP) kept in contextvars so logs and the audit log can read it."""
 
+import re
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
+task_id_var: ContextVar[str] = ContextVar("task_id", default="")
 client_ip_var: ContextVar[str | None] = ContextVar("client_ip", default=None)
+
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def valid_request_id(value: str) -> bool:
+    """Whether an id from outside (a client's X-Request-ID, a task header) is safe to keep and log."""
+    return isinstance(value, str) and _VALID_REQUEST_ID.fullmatch(value) is not None
 
 
 def client_ip(request) -> str | None:

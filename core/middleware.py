@@ -1,30 +1,49 @@
-"""Request id and language selection."""
+"""Request id, and the language and time zone a page is served in."""
 
-import re
+import logging
+import time
 import uuid
+import zoneinfo
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
-from core.context import client_ip, client_ip_var, request_id_var
+from core.context import client_ip, client_ip_var, request_id_var, valid_request_id
 
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 LANGUAGE_COOKIE = settings.LANGUAGE_COOKIE_NAME
+access_logger = logging.getLogger("core.access")
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (a sane incoming X-Request-ID is kept), for logs, audit and the response."""
+    """Gives every request an id (a sane incoming X-Request-ID is kept), for logs, audit and the response,
+    and writes one access-log line per request (the path without its query string, which may hold tokens)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = incoming if valid_request_id(incoming) else uuid.uuid4().hex
         id_token = request_id_var.set(request.request_id)
         ip_token = client_ip_var.set(client_ip(request))
+        started = time.monotonic()
         try:
             response = self.get_response(request)
+            # Health probes every few seconds would drown the log; a failing one is still written.
+            if not (request.path == "/health" and response.status_code == 200):
+                access_logger.info(
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    extra={
+                        "method": request.method,
+                        "host": request.META.get("HTTP_HOST", ""),
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    },
+                )
         finally:
             request_id_var.reset(id_token)
             client_ip_var.reset(ip_token)
@@ -49,6 +68,17 @@ def language_for(request) -> str:
     return settings.LANGUAGE_CODE
 
 
+def timezone_for(request) -> zoneinfo.ZoneInfo | None:
+    """The tenant's time zone on its pages (dates shown and date filters read); None elsewhere (UTC)."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.schema_name == "public" or not tenant.timezone:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(tenant.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 class LanguageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -57,7 +87,13 @@ class LanguageMiddleware:
         language = language_for(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        zone = timezone_for(request)
+        if zone is not None:
+            timezone.activate(zone)
+        try:
+            response = self.get_response(request)
+        finally:
+            timezone.deactivate()
+            translation.deactivate()
         response.headers.setdefault("Content-Language", language)
-        translation.deactivate()
         return response

@@ -21,24 +21,25 @@ class AuditEntry(models.Model):
         SYSTEM = "system", _("System")
         AGENT = "agent", _("AI agent")
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
+        verbose_name=_("actor"),
     )
-    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices, default=ActorKind.USER)
-    actor_label = models.CharField(max_length=255, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=64, blank=True, db_index=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=255, blank=True)
-    changes = models.JSONField(default=dict, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
+    actor_kind = models.CharField(_("actor kind"), max_length=16, choices=ActorKind.choices, default=ActorKind.USER)
+    actor_label = models.CharField(_("who"), max_length=255, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

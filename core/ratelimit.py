@@ -22,10 +22,13 @@ def is_limited(*, scope: str, identity: str, limit: int) -> bool:
 def hit(*, scope: str, identity: str, window: int) -> int:
     """Counts one attempt; the window starts with the first attempt. Returns the count so far."""
     key = _key(scope, identity)
-    pipe = get_redis_connection("default").pipeline()
+    redis = get_redis_connection("default")
+    pipe = redis.pipeline()
     pipe.incr(key)
-    pipe.expire(key, window, nx=True)
-    count, _ = pipe.execute()
+    pipe.ttl(key)
+    count, ttl = pipe.execute()
+    if ttl < 0:  # first attempt of the window (or a key left without expiry): start the window now
+        redis.expire(key, window)
     return int(count)
 
 

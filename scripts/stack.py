@@ -113,7 +113,19 @@ def run() -> int:
     manage(env, "seed_demo")
     port = env.get("PORT", "8000")
     processes = {
-        "web": [PYTHON, "-m", "daphne", "-b", env.get("HOST", "127.0.0.1"), "-p", port, "config.asgi:application"],
+        # -v 0: no plain-text access log from daphne; core.middleware writes a JSON one with the request id.
+        "web": [
+            PYTHON,
+            "-m",
+            "daphne",
+            "-v",
+            "0",
+            "-b",
+            env.get("HOST", "127.0.0.1"),
+            "-p",
+            port,
+            "config.asgi:application",
+        ],
         "worker": [PYTHON, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "--concurrency", "2"],
         "beat": [
             PYTHON,
@@ -164,7 +176,24 @@ def run() -> int:
     return exit_code
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's Chromium. Install it when missing and we may (root with apt)."""
+    if CHROMIUM.exists():
+        return
+    if os.geteuid() != 0 or not Path("/usr/bin/apt-get").exists():
+        log("Chromium is missing: install it with `apt-get install -y chromium` (browser tests need it)")
+        return
+    log("installing Chromium for the browser tests (apt-get install -y chromium)")
+    quiet = {"stdout": subprocess.DEVNULL, "env": dict(os.environ, DEBIAN_FRONTEND="noninteractive")}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, **quiet)
+
+
 def test(args: list[str]) -> int:
+    ensure_chromium()
     env = service_env()
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     return subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env)

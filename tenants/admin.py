@@ -1,12 +1,17 @@
 """Public Django admin (superusers only): tenants, domains, people, memberships, vault metadata."""
 
+from functools import partial
+
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django_tenants.admin import TenantAdminMixin
 
+from tenants.admin_site import login_through_sign_in
 from tenants.models import Credential, Domain, Membership, Tenant, User, WhatsAppNumber
+from tenants.services import RESERVED_SLUGS, SLUG_RE
 
 
 class DomainInline(admin.TabularInline):
@@ -22,8 +27,24 @@ class MembershipInline(admin.TabularInline):
     fields = ["user", "role", "status"]
 
 
+class TenantAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = ["name", "slug", "language", "timezone", "currency", "ai_enabled", "calendar_provider", "listed"]
+
+    def clean_slug(self):
+        """The subdomain rules of tenant_create: it names a host and, with dashes as underscores, a schema."""
+        slug = self.cleaned_data["slug"]
+        if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
+            raise forms.ValidationError(
+                _("The subdomain must be 3-42 lowercase letters, digits or dashes, not reserved.")
+            )
+        return slug
+
+
 @admin.register(Tenant)
 class TenantAdmin(TenantAdminMixin, admin.ModelAdmin):
+    form = TenantAdminForm
     list_display = ["name", "slug", "schema_name", "language", "currency", "created_at"]
     search_fields = ["name", "slug", "schema_name"]
     inlines = [DomainInline, MembershipInline]
@@ -104,4 +125,5 @@ def _superuser_only(request) -> bool:
 
 
 admin.site.has_permission = _superuser_only
+admin.site.login = partial(login_through_sign_in, admin.site)
 admin.site.site_header = _("Platform administration")

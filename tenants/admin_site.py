@@ -3,10 +3,26 @@
 Apps register their tenant models on `tenant_admin_site` with `OwnerModelAdmin` (or a subclass)."""
 
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditEntry
 from tenants.models import Role
+
+
+def login_through_sign_in(site: admin.AdminSite, request, extra_context=None):
+    """Replaces an admin site's own login form, which no throttle guards: anonymous visitors go to the
+    throttled sign-in page; a signed-in user goes on to the admin, or gets the 403 page without it."""
+    index = reverse("admin:index", current_app=site.name)
+    if request.user.is_authenticated:
+        if site.has_permission(request):
+            return HttpResponseRedirect(index)
+        raise PermissionDenied
+    return redirect_to_login(request.GET.get(REDIRECT_FIELD_NAME) or index, login_url=reverse("tenants:login"))
 
 
 def _is_owner(request) -> bool:
@@ -21,6 +37,9 @@ class TenantAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return _is_owner(request)
+
+    def login(self, request, extra_context=None):
+        return login_through_sign_in(self, request, extra_context)
 
 
 class OwnerModelAdmin(admin.ModelAdmin):

@@ -90,9 +90,27 @@ class TenantSettingsForm(forms.Form):
         max_length=3,
         error_messages={"invalid": _("Use a three-letter ISO code, such as EUR or USD.")},
     )
+    country = forms.RegexField(
+        label=_("Country"),
+        regex=r"^[A-Z]{2}$",
+        max_length=2,
+        help_text=_("Two-letter code (ES, FR, US…) used to read phone numbers written without a prefix."),
+        error_messages={"invalid": _("Use a two-letter country code, such as ES or FR.")},
+    )
+    lead_assignment = forms.ChoiceField(
+        label=_("New leads"),
+        choices=[("manual", _("Stay unassigned")), ("round_robin", _("Round-robin among active sellers"))],
+    )
     ai_enabled = forms.BooleanField(label=_("The AI agent answers WhatsApp"), required=False)
     calendar_provider = forms.ChoiceField(label=_("Calendar"), choices=Tenant.CalendarProvider.choices)
     listed = forms.BooleanField(label=_("Listed on the registration page"), required=False)
+
+
+class SecretTextarea(forms.Textarea):
+    """A textarea that never renders a value, even when the form is shown again after an error."""
+
+    def format_value(self, value):
+        return None
 
 
 def credential_form_class(kind: str) -> type[forms.Form]:
@@ -102,7 +120,7 @@ def credential_form_class(kind: str) -> type[forms.Form]:
         if field.secret:
             widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
             if field.name == "service_account_json":
-                widget = forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"})
+                widget = SecretTextarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"})
             fields[field.name] = forms.CharField(
                 label=field.label,
                 required=False,

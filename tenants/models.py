@@ -42,11 +42,23 @@ class Tenant(TenantMixin):
     calendar_provider = models.CharField(
         _("calendar provider"), max_length=16, choices=CalendarProvider.choices, default=CalendarProvider.LOCAL
     )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="ES",
+        help_text=_("Two-letter code used to read phone numbers without a prefix."),
+    )
+    lead_assignment = models.CharField(
+        _("new leads"),
+        max_length=16,
+        choices=[("manual", _("Stay unassigned")), ("round_robin", _("Round-robin among active sellers"))],
+        default="manual",
+    )
     listed = models.BooleanField(
         _("listed for registration"), default=True, help_text=_("Shown in the public list people register against.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     auto_create_schema = True
     auto_drop_schema = False
@@ -113,7 +125,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform staff"), default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
 
@@ -153,14 +165,16 @@ class MembershipStatus(models.TextChoices):
 class Membership(TimeStampedModel):
     """A user's place in a tenant. Only an active membership opens the tenant's pages."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("company"))
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.SELLER)
     status = models.CharField(
         _("status"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
     )
-    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         ordering = ["tenant__name", "user__full_name"]
@@ -184,14 +198,16 @@ class Credential(TimeStampedModel):
         OPENAI = "openai", "OpenAI"
         WHATSAPP_CLOUD = "whatsapp_cloud", "WhatsApp Cloud API"
         YCLOUD = "ycloud", "YCloud"
-        GOOGLE = "google", "Google Calendar"
+        GOOGLE = "google", _("Google Calendar")
         META = "meta", "Meta Ads"
         ODOO = "odoo", "Odoo"
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="credentials")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    ciphertext = models.TextField()
-    updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="credentials", verbose_name=_("company"))
+    kind = models.CharField(_("service"), max_length=32, choices=Kind.choices)
+    ciphertext = models.TextField(_("encrypted values"))
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("updated by")
+    )
 
     class Meta:
         ordering = ["tenant", "kind"]
@@ -210,8 +226,10 @@ class WhatsAppNumber(TimeStampedModel):
         CLOUD = "whatsapp_cloud", "WhatsApp Cloud API"
         YCLOUD = "ycloud", "YCloud"
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="whatsapp_numbers")
-    provider = models.CharField(max_length=32, choices=Provider.choices)
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="whatsapp_numbers", verbose_name=_("company")
+    )
+    provider = models.CharField(_("provider"), max_length=32, choices=Provider.choices)
     phone_number_id = models.CharField(_("provider number id"), max_length=64)
     display_phone = models.CharField(_("phone number"), max_length=32)
 

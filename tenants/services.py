@@ -105,6 +105,13 @@ def membership_request(*, user: User, tenant: Tenant) -> Membership:
     return membership
 
 
+def _audit_in(tenant: Tenant, **entry) -> None:
+    """Audit entries live in the schema of the tenant they concern, whichever schema the caller is in
+    (a command or the public admin runs in public)."""
+    with schema_context(tenant.schema_name):
+        audit_log(**entry)
+
+
 def _decide(membership: Membership, *, actor: User, action: str, **fields) -> Membership:
     before = {name: getattr(membership, name) for name in fields}
     for name, value in fields.items():
@@ -112,7 +119,7 @@ def _decide(membership: Membership, *, actor: User, action: str, **fields) -> Me
     membership.decided_by = actor
     membership.decided_at = timezone.now()
     membership.save()
-    audit_log(action=action, actor=actor, obj=membership, changes=diff(before, fields))
+    _audit_in(membership.tenant, action=action, actor=actor, obj=membership, changes=diff(before, fields))
     _publish_pending_count(membership.tenant)
     return membership
 
@@ -139,8 +146,8 @@ def membership_reject(*, membership: Membership, actor: User) -> None:
     """Refuses a pending request: the membership is deleted (the account stays, it may ask elsewhere)."""
     if membership.status != MembershipStatus.PENDING:
         raise ApplicationError(_("Only pending requests can be rejected."))
-    audit_log(action="membership.reject", actor=actor, obj=membership)
     tenant = membership.tenant
+    _audit_in(tenant, action="membership.reject", actor=actor, obj=membership)
     membership.delete()
     _publish_pending_count(tenant)
 
@@ -176,18 +183,28 @@ def member_update(*, membership: Membership, actor: User, full_name: str, phone:
     user.save(update_fields=["full_name", "phone"])
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
-    audit_log(action="member.update", actor=actor, obj=membership, changes=diff(before, after))
+    _audit_in(membership.tenant, action="member.update", actor=actor, obj=membership, changes=diff(before, after))
     return membership
 
 
-TENANT_SETTING_FIELDS = ("name", "language", "timezone", "currency", "ai_enabled", "calendar_provider", "listed")
+TENANT_SETTING_FIELDS = (
+    "name",
+    "language",
+    "timezone",
+    "currency",
+    "country",
+    "lead_assignment",
+    "ai_enabled",
+    "calendar_provider",
+    "listed",
+)
 
 
 @transaction.atomic
 def tenant_settings_update(*, tenant: Tenant, actor: User, **values) -> Tenant:
     unknown = set(values) - set(TENANT_SETTING_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown settings: {', '.join(sorted(unknown))}")
+        raise ApplicationError(_("Unknown settings: %(names)s") % {"names": ", ".join(sorted(unknown))})
     before = {name: getattr(tenant, name) for name in values}
     for name, value in values.items():
         setattr(tenant, name, value)
@@ -195,7 +212,7 @@ def tenant_settings_update(*, tenant: Tenant, actor: User, **values) -> Tenant:
     tenant.save()
     changes = diff(before, values)
     if changes:
-        audit_log(action="tenant.settings", actor=actor, obj=tenant, changes=changes)
+        _audit_in(tenant, action="tenant.settings", actor=actor, obj=tenant, changes=changes)
     return tenant
 
 

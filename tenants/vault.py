@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import schema_context
 
 from core.audit import audit_log
 from core.errors import ApplicationError
@@ -115,34 +116,38 @@ def vault_masked(*, tenant: Tenant) -> dict[str, dict[str, str]]:
 @transaction.atomic
 def vault_set(*, tenant: Tenant, kind: str, values: dict[str, str], actor) -> Credential:
     """Stores (or updates) one credential. Empty secret fields keep their stored value, so an owner can
-    change one field without retyping the others. Audited with field names only, never values."""
+    change one field without retyping the others; non-secret fields (shown back in the form) take
+    what was sent, empty included. Audited in the tenant's schema with field names only, never values."""
     if kind not in CREDENTIAL_FIELDS:
         raise ApplicationError(str(_("Unknown credential type.")))
-    allowed = {field.name for field in CREDENTIAL_FIELDS[kind]}
+    secret = {field.name: field.secret for field in CREDENTIAL_FIELDS[kind]}
     credential = Credential.objects.select_for_update().filter(tenant=tenant, kind=kind).first()
     current = decrypt(credential.ciphertext) if credential else {}
     merged = dict(current)
     changed = []
     for name, value in values.items():
-        if name not in allowed:
+        if name not in secret:
             continue
         value = (value or "").strip()
-        if value and value != current.get(name):
+        if not value and secret[name]:
+            merged.setdefault(name, "")
+        elif value != current.get(name, ""):
             merged[name] = value
             changed.append(name)
-        elif not value and name not in current:
-            merged[name] = ""
+        else:
+            merged[name] = value
     if credential is None:
         credential = Credential(tenant=tenant, kind=kind)
     credential.ciphertext = encrypt(merged)
     credential.updated_by = actor
     credential.save()
-    audit_log(
-        action="credential.set",
-        actor=actor,
-        obj=credential,
-        changes={name: {"before": "•••", "after": "•••"} for name in sorted(changed)},
-    )
+    with schema_context(tenant.schema_name):
+        audit_log(
+            action="credential.set",
+            actor=actor,
+            obj=credential,
+            changes={name: {"before": "•••", "after": "•••"} for name in sorted(changed)},
+        )
     return credential
 
 
@@ -151,7 +156,8 @@ def vault_delete(*, tenant: Tenant, kind: str, actor) -> None:
     credential = Credential.objects.filter(tenant=tenant, kind=kind).first()
     if credential is None:
         return
-    audit_log(action="credential.delete", actor=actor, obj=credential)
+    with schema_context(tenant.schema_name):
+        audit_log(action="credential.delete", actor=actor, obj=credential)
     credential.delete()
 
 

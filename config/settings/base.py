@@ -13,11 +13,15 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_
 # The site's scheme and port as users reach it; used to build links between tenant subdomains.
 SITE_SCHEME = env("SITE_SCHEME", default="http")
 SITE_PORT = env("SITE_PORT", default="8000")
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts none and logs and
+# throttles by the connecting address (core.context.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 SHARED_APPS = [
+    # Before django_tenants: an earlier app's management command wins, and both ship `create_tenant`.
+    "tenants",
     "django_tenants",
     "daphne",
-    "tenants",
     "core",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -132,6 +136,15 @@ CSRF_TRUSTED_ORIGINS = env.list(
 )
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CRM <no-reply@localhost>")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Used by the SMTP backend (production's default): password-reset and other mail.
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English")), ("fr", _("French"))]

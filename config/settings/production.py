@@ -4,14 +4,32 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings.base import *
+import config.settings.env  # noqa: F401 (reads .env into the environment before the check)
 
 REQUIRED = ["DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "VAULT_KEYS", "BASE_DOMAIN"]
-missing = [name for name in REQUIRED if not os.environ.get(name)]
+# Checked before the base settings parse them, so an empty value is named here rather than failing there.
+missing = [name for name in REQUIRED if not os.environ.get(name, "").strip()]
 if missing:
     raise ImproperlyConfigured(f"Production settings need these environment variables: {', '.join(missing)}")
 
-from config.settings.base import BASE_DOMAIN, env  # noqa: E402
+from config.settings.base import *  # noqa: E402
+from config.settings.base import BASE_DOMAIN, VAULT_KEYS, env  # noqa: E402
+
+
+def _check_vault_keys(keys: list[str]) -> None:
+    from cryptography.fernet import Fernet
+
+    try:
+        for key in keys:
+            Fernet(key.strip().encode())
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "VAULT_KEYS must be comma-separated Fernet keys, newest first "
+            '(make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+        ) from exc
+
+
+_check_vault_keys(VAULT_KEYS)
 
 DEBUG = False
 SITE_SCHEME = "https"

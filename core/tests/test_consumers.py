@@ -244,7 +244,13 @@ def test_role_changed_while_connected_applies_to_the_next_event(
 
     def owner_only_event():
         with django_capture_on_commit_callbacks(execute=True):
-            publish(topic="notifications", event="STAFF_PENDING", html="<i>owners</i>", roles=(Role.OWNER,))
+            publish(
+                topic="notifications",
+                event="STAFF_PENDING",
+                html="<i>owners</i>",
+                roles=(Role.OWNER,),
+                schema_name="acme",
+            )
 
     def promote() -> int:
         data = {"full_name": seller.user.full_name, "phone": "", "role": Role.OWNER}

@@ -70,7 +70,14 @@ def test_publish_reaches_the_current_tenants_group_only_once_the_transaction_com
     assert before_commit == []
     assert len(callbacks) == 1
     assert received(acme_channel) == [
-        {"type": "broadcast", "event": "STAFF_PENDING", "html": "<b>2</b>", "data": {"n": 2}, "roles": ["owner"]}
+        {
+            "type": "broadcast",
+            "event": "STAFF_PENDING",
+            "html": "<b>2</b>",
+            "data": {"n": 2},
+            "roles": ["owner"],
+            "user_ids": [],
+        }
     ]
     assert received(globex_channel) == []
 
@@ -100,7 +107,7 @@ def test_publish_to_an_explicit_schema_goes_to_that_schemas_group(tenant, listen
     assert connection.schema_name == "acme"
     assert received(acme_channel) == []
     assert received(globex_channel) == [
-        {"type": "broadcast", "event": "NEW_APPOINTMENT", "html": "", "data": {}, "roles": []}
+        {"type": "broadcast", "event": "NEW_APPOINTMENT", "html": "", "data": {}, "roles": [], "user_ids": []}
     ]
 
 

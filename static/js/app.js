@@ -27,6 +27,10 @@
   document.addEventListener("DOMContentLoaded", function () { scheduleToasts(document); });
   document.addEventListener("htmx:afterSwap", function (event) { scheduleToasts(event.target); });
 
+  // The page says whether its live connection is up: `<body data-ws="open">` (tests wait on it).
+  document.addEventListener("htmx:wsOpen", function () { document.body.dataset.ws = "open"; });
+  document.addEventListener("htmx:wsClose", function () { document.body.dataset.ws = "closed"; });
+
   // Server errors in htmx requests become a visible toast instead of silence.
   document.addEventListener("htmx:responseError", function (event) {
     var box = document.getElementById("messages");
@@ -34,9 +38,8 @@
     var toast = document.createElement("div");
     toast.className = "toast toast-error";
     toast.setAttribute("role", "alert");
-    toast.textContent = document.documentElement.lang === "fr" ? "Une erreur est survenue. Réessayez."
-      : document.documentElement.lang === "en" ? "Something went wrong. Please try again."
-      : "Algo salió mal. Inténtalo de nuevo.";
+    // The text comes translated from the page (base.html renders it with {% translate %}).
+    toast.textContent = box.getAttribute("data-error-message") || "Something went wrong. Please try again.";
     box.appendChild(toast);
   });
 })();

@@ -32,14 +32,18 @@ from tenants.urlbuilder import tenant_url
 
 
 def _throttled(request, *, scope: str, account: str | None, ip_limit, account_limit=None) -> bool:
-    """Counts an attempt per IP (and per account) and says whether it is over the limit; audited once."""
+    """Says whether this IP (or account) has used up its attempts. The first refused attempt of a window
+    is audited; the ones after it are not, so hammering a locked account cannot flood the audit log."""
     ip = client_ip(request) or "unknown"
-    limited = ratelimit.is_limited(scope=f"{scope}:ip", identity=ip, limit=ip_limit[0])
+    checks = [("ip", ip, ip_limit)]
     if account and account_limit:
-        limited = limited or ratelimit.is_limited(scope=f"{scope}:account", identity=account, limit=account_limit[0])
-    if limited:
-        audit_log(action=f"{scope}.throttled", object_type="account", object_repr=account or "", changes={})
-    return limited
+        checks.append(("account", account, account_limit))
+    for kind, identity, (limit, window) in checks:
+        if ratelimit.is_limited(scope=f"{scope}:{kind}", identity=identity, limit=limit):
+            if ratelimit.hit(scope=f"{scope}:{kind}:refused", identity=identity, window=window) == 1:
+                audit_log(action=f"{scope}.throttled", object_type="account", object_repr=account or "", changes={})
+            return True
+    return False
 
 
 def _safe_next(request, default: str = "/") -> str:
@@ -145,7 +149,9 @@ def switch_tenant(request, slug: str):
         messages.error(request, _("You do not have access to that company."))
         return redirect("tenants:home")
     token = handoff_token_create(user=request.user, tenant=tenant)
-    return HttpResponseRedirect(tenant_url(tenant, f"{reverse('tenants:handoff')}?token={token}", request))
+    # The hand-off page exists on tenant hosts only; this view also runs on the public site.
+    path = reverse("tenants:handoff", urlconf=settings.ROOT_URLCONF)
+    return HttpResponseRedirect(tenant_url(tenant, f"{path}?token={token}", request))
 
 
 @public_view

@@ -57,14 +57,16 @@ def credential_edit(request, kind: str):
         raise Http404
     form_class = credential_form_class(kind)
     masked = vault_masked(tenant=request.tenant).get(kind, {})
-    if request.method == "POST":
-        form = form_class(request.POST)
-        if form.is_valid():
-            vault_set(tenant=request.tenant, kind=kind, values=form.cleaned_data, actor=request.user)
-            messages.success(request, _("%(name)s credentials saved.") % {"name": Credential.Kind(kind).label})
-            return redirect("tenants:settings")
-    # Never bound to what was typed: a secret is not sent back to the browser, even on an error.
-    form = form_class(initial={f.name: masked.get(f.name, "") for f in CREDENTIAL_FIELDS[kind] if not f.secret})
+    # Secret widgets never render a value, so a form shown again after an error keeps its messages
+    # without sending a typed secret back to the browser.
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        initial={f.name: masked.get(f.name, "") for f in CREDENTIAL_FIELDS[kind] if not f.secret},
+    )
+    if request.method == "POST" and form.is_valid():
+        vault_set(tenant=request.tenant, kind=kind, values=form.cleaned_data, actor=request.user)
+        messages.success(request, _("%(name)s credentials saved.") % {"name": Credential.Kind(kind).label})
+        return redirect("tenants:settings")
     return TemplateResponse(
         request,
         "tenants/credential_edit.html",

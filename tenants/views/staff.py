@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -54,7 +55,12 @@ def _act(request, pk: int, action, success: str, **kwargs):
         messages.error(request, error.message)
     else:
         messages.success(request, success % {"name": membership.user})
-    return redirect(request.POST.get("next") or "tenants:staff")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "tenants:staff"
+    return redirect(target)
 
 
 @roles_required(Role.OWNER)

@@ -1,3 +1,7 @@
+"""Adds a company from the command line. Not named `create_tenant`: django_tenants, first in INSTALLED_APPS
+as it requires, has a command of that name, and Django runs the first app's command, so a project command
+called that would never run."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError

@@ -1,0 +1,47 @@
+"""CRM models in the owners' admin on the tenant host. Pages and services remain the normal way to change
+leads (they write the history and the audit log); the admin is for inspection and repairs."""
+
+from django.contrib import admin
+
+from crm.models import ImportJob, Lead, LeadDocument, Stage, Tag, TimelineEntry
+from tenants.admin_site import OwnerModelAdmin, ReadOnlyOwnerModelAdmin, tenant_admin_site
+
+
+@admin.register(Stage, site=tenant_admin_site)
+class StageAdmin(OwnerModelAdmin):
+    list_display = ["display_name", "kind", "position"]
+    ordering = ["position"]
+
+
+@admin.register(Tag, site=tenant_admin_site)
+class TagAdmin(OwnerModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Lead, site=tenant_admin_site)
+class LeadAdmin(OwnerModelAdmin):
+    list_display = ["phone", "first_name", "last_name", "company", "stage", "source", "score", "created_at"]
+    list_filter = ["stage", "source", "score"]
+    search_fields = ["phone", "first_name", "last_name", "email", "company"]
+    list_select_related = ["stage"]
+    readonly_fields = ["search_text", "created_at", "updated_at"]
+    raw_id_fields = ["seller"]
+    show_full_result_count = False
+
+
+@admin.register(TimelineEntry, site=tenant_admin_site)
+class TimelineEntryAdmin(ReadOnlyOwnerModelAdmin):
+    list_display = ["created_at", "lead", "kind", "actor_label"]
+    list_filter = ["kind"]
+    raw_id_fields = ["lead"]
+    show_full_result_count = False
+
+
+@admin.register(LeadDocument, site=tenant_admin_site)
+class LeadDocumentAdmin(ReadOnlyOwnerModelAdmin):
+    list_display = ["original_name", "lead", "content_type", "size", "created_at"]
+
+
+@admin.register(ImportJob, site=tenant_admin_site)
+class ImportJobAdmin(ReadOnlyOwnerModelAdmin):
+    list_display = ["original_name", "status", "total_rows", "created_count", "error_count", "created_at"]

@@ -1,0 +1,258 @@
+"""CRM models (tenant schema): stages, leads, tags, the customer history timeline, documents, imports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+
+class Stage(TimeStampedModel):
+    """A pipeline column. `kind` keeps won and lost meaningful for analytics whatever the name."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    DEFAULT_NAMES = {
+        "new": _("New"),
+        "contacted": _("Contacted"),
+        "interested": _("Interested"),
+        "negotiation": _("Negotiation"),
+        "won": _("Closed won"),
+        "lost": _("Closed lost"),
+    }
+
+    key = models.SlugField(max_length=32, blank=True, help_text="Set for the default stages; empty for added ones.")
+    name = models.CharField(_("name"), max_length=60, blank=True, help_text=_("Empty: the default name, translated."))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.OPEN)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        return str(self.DEFAULT_NAMES.get(self.key, self.key))
+
+    @property
+    def is_closed(self) -> bool:
+        return self.kind != self.Kind.OPEN
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(TimeStampedModel):
+    class Source(models.TextChoices):
+        META_ADS = "meta_ads", _("Meta Ads")
+        WEBSITE = "website", _("Website")
+        REFERRAL = "referral", _("Referral")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        MANUAL = "manual", _("Manual")
+        IMPORT = "import", _("Import")
+
+    class Score(models.TextChoices):
+        HOT = "hot", _("Hot")
+        WARM = "warm", _("Warm")
+        COLD = "cold", _("Cold")
+
+    phone = models.CharField(_("phone"), max_length=20, unique=True, help_text=_("E.164, e.g. +34612345678"))
+    first_name = models.CharField(_("first name"), max_length=80, blank=True)
+    last_name = models.CharField(_("last name"), max_length=80, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    company = models.CharField(_("company"), max_length=120, blank=True)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="leads", verbose_name=_("stage"))
+    stage_changed_at = models.DateTimeField(_("in this stage since"), auto_now_add=True)
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        # Users live in the public schema: no cross-schema cascade. Users are disabled, not deleted;
+        # a deleted one leaves a dangling id that reads as "unassigned" (LEFT JOIN).
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("seller"),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.MANUAL)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="leads", verbose_name=_("tags"))
+    expected_value = models.DecimalField(_("expected value"), max_digits=12, decimal_places=2, default=0)
+    score = models.CharField(_("score"), max_length=8, choices=Score.choices, blank=True)
+    score_reason = models.CharField(_("score reason"), max_length=255, blank=True)
+    language = models.CharField(_("preferred language"), max_length=5, blank=True)
+    notes = models.TextField(_("summary"), blank=True)
+    next_action = models.CharField(_("next step"), max_length=160, blank=True)
+    next_action_at = models.DateTimeField(_("next step due"), null=True, blank=True)
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    lost_reason = models.CharField(_("lost reason"), max_length=255, blank=True)
+    # Ad attribution (Meta lead ads, click-to-WhatsApp) and UTM parameters.
+    meta_campaign_id = models.CharField(_("Meta campaign id"), max_length=64, blank=True)
+    meta_adset_id = models.CharField(_("Meta ad set id"), max_length=64, blank=True)
+    meta_ad_id = models.CharField(_("Meta ad id"), max_length=64, blank=True)
+    ad_headline = models.CharField(_("ad headline"), max_length=255, blank=True)
+    ad_body = models.TextField(_("ad body"), blank=True)
+    click_id = models.CharField(_("click id"), max_length=255, blank=True)
+    utm_source = models.CharField("utm_source", max_length=100, blank=True)
+    utm_medium = models.CharField("utm_medium", max_length=100, blank=True)
+    utm_campaign = models.CharField("utm_campaign", max_length=100, blank=True)
+    utm_term = models.CharField("utm_term", max_length=100, blank=True)
+    utm_content = models.CharField("utm_content", max_length=100, blank=True)
+    # Lower-cased, accent-free name, email, company and phone digits: what search matches against.
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        indexes = [
+            models.Index(fields=["stage", "-stage_changed_at"], name="lead_stage_moved_idx"),
+            models.Index(fields=["seller", "stage"], name="lead_seller_stage_idx"),
+            models.Index(fields=["source"], name="lead_source_idx"),
+            models.Index(fields=["score"], name="lead_score_idx"),
+            models.Index(fields=["next_action_at"], name="lead_next_action_idx"),
+            models.Index(fields=["closed_at"], name="lead_closed_idx"),
+            models.Index(fields=["meta_campaign_id"], name="lead_campaign_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.phone
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class TimelineEntry(models.Model):
+    """One thing that happened to a lead. Written only by `crm.services.timeline.timeline_add`.
+
+    `kind` is open-ended so later capabilities add their own (message, appointment, sales document,
+    Odoo sync); `data` holds what each kind needs to render itself."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        NOTE = "note", _("Note")
+        CALL = "call", _("Call")
+        DOCUMENT = "document", _("Document")
+        STAGE = "stage", _("Stage change")
+        ASSIGNMENT = "assignment", _("Assignment")
+        UPDATE = "update", _("Update")
+        IMPORT = "import", _("Import")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=32, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["lead", "-created_at"], name="timeline_lead_idx")]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} {self.kind} {self.created_at:%Y-%m-%d}"
+
+
+def lead_document_path(instance: LeadDocument, filename: str) -> str:
+    # The tenant storage adds the schema name in front of this path.
+    return f"leads/{instance.lead_id}/{filename}"
+
+
+class LeadDocument(TimeStampedModel):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=lead_document_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AssignmentCursor(models.Model):
+    """One row per tenant: the seller who got the last round-robin lead (locked while assigning)."""
+
+    last_seller_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("assignment cursor")
+
+    def __str__(self) -> str:
+        return f"last seller {self.last_seller_id}"
+
+
+class ImportJob(TimeStampedModel):
+    """A CSV import: previewed on upload, then processed by a worker that reports progress here."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(upload_to="imports/", max_length=255)
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEW)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    failure_reason = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

@@ -1,0 +1,1 @@
+"""CRM reads. Import from the submodules: `from crm.selectors.leads import lead_list`."""

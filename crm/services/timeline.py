@@ -1,0 +1,67 @@
+"""The customer history's one writer. Every capability (notes, calls, documents, stage changes, and later
+messages, appointments, sales documents, Odoo sync) adds entries through `timeline_add`."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_log
+from core.errors import ApplicationError
+from crm.models import Lead, TimelineEntry
+
+CALL_OUTCOMES = ("answered", "no_answer", "voicemail", "wrong_number", "busy")
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return ""
+    return actor.get_full_name() or actor.email
+
+
+def timeline_add(
+    *, lead: Lead, kind: str, actor=None, actor_label: str = "", body: str = "", data: dict | None = None
+) -> TimelineEntry:
+    """Appends one entry to the lead's history. `actor=None` means the system (or pass `actor_label`,
+    e.g. "AI agent"). Contacts (notes excluded) also update the lead's last contact time."""
+    entry = TimelineEntry.objects.create(
+        lead=lead,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=(actor_label or _actor_label(actor))[:255],
+        body=body,
+        data=data or {},
+    )
+    return entry
+
+
+@transaction.atomic
+def note_add(*, lead: Lead, actor, body: str) -> TimelineEntry:
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError(_("Write something in the note."))
+    if len(body) > 10_000:
+        raise ApplicationError(_("A note can have at most 10,000 characters."))
+    entry = timeline_add(lead=lead, kind=TimelineEntry.Kind.NOTE, actor=actor, body=body)
+    audit_log(action="lead.note", actor=actor, obj=lead)
+    return entry
+
+
+@transaction.atomic
+def call_log(*, lead: Lead, actor, outcome: str, duration_seconds: int, body: str = "") -> TimelineEntry:
+    if outcome not in CALL_OUTCOMES:
+        raise ApplicationError(_("Choose the outcome of the call."))
+    if duration_seconds < 0 or duration_seconds > 24 * 3600:
+        raise ApplicationError(_("The duration must be between 0 and 24 hours."))
+    entry = timeline_add(
+        lead=lead,
+        kind=TimelineEntry.Kind.CALL,
+        actor=actor,
+        body=(body or "").strip(),
+        data={"outcome": outcome, "duration": duration_seconds},
+    )
+    lead.last_contact_at = timezone.now()
+    lead.save(update_fields=["last_contact_at", "updated_at"])
+    audit_log(action="lead.call", actor=actor, obj=lead, changes={"outcome": {"before": None, "after": outcome}})
+    return entry

@@ -1,0 +1,66 @@
+from decimal import Decimal
+
+import pytest
+
+from core.errors import ApplicationError
+from core.models import AuditEntry
+from crm.models import Lead, TimelineEntry
+from crm.services.leads import DuplicateLead, lead_create, lead_move
+from crm.tests.factories import LeadFactory, stage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_normalises_the_phone_and_writes_history_and_audit(tenant, owner):
+    lead = lead_create(actor=owner.user, phone="612 34 56 78", first_name="José", last_name="Núñez")
+
+    assert lead.phone == "+34612345678"
+    assert lead.stage.key == "new"
+    assert lead.search_text == "jose nunez 34612345678"
+    assert list(lead.timeline.values_list("kind", flat=True)) == [TimelineEntry.Kind.CREATED]
+    assert AuditEntry.objects.filter(action="lead.create", object_id=str(lead.pk)).count() == 1
+
+
+def test_duplicate_phone_in_another_format_is_refused_with_the_existing_lead(tenant, owner):
+    existing = LeadFactory(phone="+34612345678")
+
+    with pytest.raises(DuplicateLead) as error:
+        lead_create(actor=owner.user, phone="0034 612 345 678")
+
+    assert error.value.lead == existing
+    assert Lead.objects.count() == 1
+
+
+def test_move_to_lost_needs_a_reason_and_changes_nothing_without_it(tenant, owner):
+    lead = LeadFactory(expected_value=Decimal("10"))
+
+    with pytest.raises(ApplicationError):
+        lead_move(lead=lead, stage=stage("lost"), actor=owner.user)
+
+    lead.refresh_from_db()
+    assert lead.stage.key == "new"
+    assert not lead.timeline.filter(kind=TimelineEntry.Kind.STAGE).exists()
+
+
+def test_move_records_history_audit_and_closes(tenant, owner):
+    lead = LeadFactory()
+
+    moved = lead_move(lead=lead, stage=stage("lost"), actor=owner.user, lost_reason="Too expensive")
+
+    assert moved.stage.key == "lost"
+    assert moved.closed_at is not None
+    assert moved.lost_reason == "Too expensive"
+    entry = moved.timeline.get(kind=TimelineEntry.Kind.STAGE)
+    assert entry.data["from_id"] == stage("new").pk
+    assert entry.data["to_id"] == stage("lost").pk
+    assert entry.body == "Too expensive"
+    assert AuditEntry.objects.get(action="lead.move").changes["stage"]["after"] == stage("lost").display_name
+
+
+def test_deleting_a_user_leaves_their_leads_unassigned_and_readable(tenant, seller):
+    lead = LeadFactory(seller=seller.user)
+
+    seller.user.delete()
+
+    lead = Lead.objects.select_related("seller").get(pk=lead.pk)
+    assert lead.seller is None
