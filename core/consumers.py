@@ -3,10 +3,14 @@ which htmx's ws extension swaps out of band."""
 
 from __future__ import annotations
 
+import time
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from core.realtime import group_name
+
+REFUSED = 4403
 
 
 @database_sync_to_async
@@ -17,22 +21,25 @@ def _membership_for(user, tenant):
 
 
 class TenantTopicConsumer(AsyncWebsocketConsumer):
-    """Accepts only a signed-in user with an active membership (and an allowed role) in the socket's tenant."""
+    """Accepts only a signed-in user with an active membership (and an allowed role) in the socket's tenant.
+
+    A socket can stay open for days, so the membership is checked again before forwarding an event once
+    the last check is `recheck_after` seconds old: a member disabled meanwhile is disconnected, and a
+    changed role applies to the events' role filters."""
 
     topic = ""
     roles: tuple[str, ...] | None = None
+    recheck_after = 10.0
 
     async def connect(self):
         tenant = self.scope.get("tenant")
         user = self.scope.get("user")
         if tenant is None or user is None or not user.is_authenticated:
-            await self.close(code=4403)
+            await self.close(code=REFUSED)
             return
-        membership = await _membership_for(user, tenant)
-        if membership is None or (self.roles is not None and membership.role not in self.roles):
-            await self.close(code=4403)
+        if not await self._check_membership():
+            await self.close(code=REFUSED)
             return
-        self.membership = membership
         self.group = group_name(tenant.schema_name, self.topic)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -42,11 +49,22 @@ class TenantTopicConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def broadcast(self, message):
+        if time.monotonic() - self.checked_at >= self.recheck_after and not await self._check_membership():
+            await self.close(code=REFUSED)
+            return
         roles, user_ids = message.get("roles") or [], message.get("user_ids") or []
         if (roles or user_ids) and self.membership.role not in roles and self.membership.user_id not in user_ids:
             return
         if message.get("html"):
             await self.send(text_data=message["html"])
+
+    async def _check_membership(self) -> bool:
+        membership = await _membership_for(self.scope["user"], self.scope["tenant"])
+        self.checked_at = time.monotonic()
+        if membership is None or (self.roles is not None and membership.role not in self.roles):
+            return False
+        self.membership = membership
+        return True
 
 
 class NotificationsConsumer(TenantTopicConsumer):

@@ -1,5 +1,7 @@
 """Celery: Redis broker, tenant-aware tasks (tenant-schemas-celery) and beat."""
 
+from celery.schedules import crontab
+
 from config.settings.env import env
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="redis://127.0.0.1:6379/0"))
@@ -16,9 +18,11 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Beat (tenant-schemas-celery's scheduler): an entry without "tenant_schemas" runs once in every tenant;
 # one with "tenant_schemas": [...] runs only in those schemas.
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler"
+# Wall-clock schedules (crontab), not intervals: an interval restarts counting whenever beat restarts
+# without its schedule file (a fresh container), so a daily job could never come due.
 CELERY_BEAT_SCHEDULE = {
     "audit-purge-old-entries": {
         "task": "core.tasks.audit_purge_task",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=3, minute=30),
     },
 }
