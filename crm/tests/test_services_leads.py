@@ -64,3 +64,38 @@ def test_deleting_a_user_leaves_their_leads_unassigned_and_readable(tenant, sell
 
     lead = Lead.objects.select_related("seller").get(pk=lead.pk)
     assert lead.seller is None
+
+
+def test_round_robin_deals_new_leads_to_active_sellers_in_turn(tenant, owner, make_member):
+    from tenants.models import MembershipStatus, Role
+
+    first, second = make_member(tenant, Role.SELLER), make_member(tenant, Role.SELLER)
+    make_member(tenant, Role.SELLER, MembershipStatus.DISABLED)
+    make_member(tenant, Role.SELLER, MembershipStatus.PENDING)
+    tenant.lead_assignment = "round_robin"
+
+    leads = [lead_create(actor=owner.user, phone=f"+3461200000{n}") for n in range(3)]
+
+    assert [lead.seller_id for lead in leads] == [first.user_id, second.user_id, first.user_id]
+
+
+def test_round_robin_keeps_an_explicit_seller_and_manual_mode_leaves_leads_unassigned(tenant, owner, make_member):
+    from tenants.models import Role
+
+    seller = make_member(tenant, Role.SELLER)
+    tenant.lead_assignment = "round_robin"
+    chosen = lead_create(actor=owner.user, phone="+34612000001", seller_id=owner.user_id)
+    tenant.lead_assignment = "manual"
+    unassigned = lead_create(actor=owner.user, phone="+34612000002")
+
+    assert chosen.seller_id == owner.user_id
+    assert unassigned.seller_id is None
+    assert seller.user_id not in {chosen.seller_id, unassigned.seller_id}
+
+
+def test_round_robin_without_active_sellers_leaves_the_lead_unassigned(tenant, owner):
+    tenant.lead_assignment = "round_robin"
+
+    lead = lead_create(actor=owner.user, phone="+34612000003")
+
+    assert lead.seller_id is None
