@@ -190,7 +190,11 @@ def copy_rows(model: type[models.Model], objects: list[models.Model], *, with_pk
     no auto_now): the caller sets timestamps and, with `with_pk`, ids from `_reserve_ids`."""
     if not objects:
         return
-    fields = [field for field in model._meta.concrete_fields if with_pk or not field.primary_key]
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if (with_pk or not field.primary_key) and not getattr(field, "generated", False)
+    ]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"

@@ -36,5 +36,28 @@ def fold(text: str) -> str:
     return unidecode(text or "").lower().strip()
 
 
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> list[str]:
+    """The accent-free, lower-case alphanumeric words of a text: 'José.Núñez@x.com' -> jose nunez x com."""
+    return _WORDS.findall(fold(text))
+
+
+def phone_tokens(phone: str) -> list[str]:
+    """Digits of an E.164 number and every tail of its national number from 3 digits on, so that a
+    word-prefix search finds any run of digits typed: '+34612345678' -> 34612345678 612345678 12345678 …"""
+    full = digits(phone)
+    if not full:
+        return []
+    try:
+        national = str(phonenumbers.parse(phone, None).national_number)
+    except phonenumbers.NumberParseException:
+        national = full
+    return [full, *(national[start:] for start in range(len(national) - 2))]
+
+
 def search_text_for(*, first_name: str, last_name: str, email: str, company: str, phone: str) -> str:
-    return " ".join(filter(None, [fold(first_name), fold(last_name), fold(email), fold(company), digits(phone)]))
+    """What search matches against (indexed as a tsvector): words of the name, email and company, and
+    the phone's digit tokens."""
+    return " ".join([*words(first_name), *words(last_name), *words(email), *words(company), *phone_tokens(phone)])
