@@ -2,6 +2,7 @@
 leads (they write the history and the audit log); the admin is for inspection and repairs."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import ImportJob, Lead, LeadDocument, Stage, Tag, TimelineEntry
 from tenants.admin_site import OwnerModelAdmin, ReadOnlyOwnerModelAdmin, tenant_admin_site
@@ -9,8 +10,12 @@ from tenants.admin_site import OwnerModelAdmin, ReadOnlyOwnerModelAdmin, tenant_
 
 @admin.register(Stage, site=tenant_admin_site)
 class StageAdmin(OwnerModelAdmin):
-    list_display = ["display_name", "kind", "position"]
+    list_display = ["shown_name", "kind", "position"]
     ordering = ["position"]
+
+    @admin.display(description=_("name"), ordering="position")
+    def shown_name(self, stage: Stage) -> str:
+        return stage.display_name
 
 
 @admin.register(Tag, site=tenant_admin_site)

@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel
 
@@ -15,9 +16,9 @@ class Stage(TimeStampedModel):
     """A pipeline column. `kind` keeps won and lost meaningful for analytics whatever the name."""
 
     class Kind(models.TextChoices):
-        OPEN = "open", _("Open")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+        OPEN = "open", pgettext_lazy("stage kind", "Open")
+        WON = "won", pgettext_lazy("stage kind", "Won")
+        LOST = "lost", pgettext_lazy("stage kind", "Lost")
 
     DEFAULT_NAMES = {
         "new": _("New"),
@@ -28,7 +29,7 @@ class Stage(TimeStampedModel):
         "lost": _("Closed lost"),
     }
 
-    key = models.SlugField(max_length=32, blank=True, help_text="Set for the default stages; empty for added ones.")
+    key = models.SlugField(max_length=32, blank=True, help_text=_("Set for the default stages; empty for added ones."))
     name = models.CharField(_("name"), max_length=60, blank=True, help_text=_("Empty: the default name, translated."))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.OPEN)
     position = models.PositiveSmallIntegerField(_("position"), default=0)

@@ -139,3 +139,57 @@ def test_signed_in_user_gets_the_sidebar_and_role_in_their_own_language(owner, c
     assert "Équipe" in body
     assert "en tant que Propriétaire." in body
     assert "Dashboard" not in body
+
+
+@pytest.mark.django_db
+def test_crm_pages_speak_french_to_an_owner_whose_language_is_fr(tenant, owner, client_for):
+    # given an owner who reads French (the tenant speaks Spanish) and a lead in the "contacted" stage
+    from crm.tests.factories import LeadFactory, stage
+
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+    LeadFactory(first_name="Ana", last_name="Prieto", stage=stage("contacted"), seller=owner.user)
+    client = client_for(owner)
+
+    # when
+    pages = {url: client.get(url) for url in ("/leads/", "/pipeline/", "/")}
+
+    # then
+    bodies = {url: response.content.decode() for url, response in pages.items()}
+    assert {url: response.status_code for url, response in pages.items()} == {
+        "/leads/": 200,
+        "/pipeline/": 200,
+        "/": 200,
+    }
+    assert all('<html lang="fr">' in body for body in bodies.values())
+    expected = {
+        "/leads/": ["<h1>Prospects</h1>", "Nouveau prospect", "Importer un CSV", "Dernier contact", "Contacté"],
+        "/pipeline/": [
+            "<h2>Nouveau</h2>",
+            "<h2>Contacté</h2>",
+            "<h2>Intéressé</h2>",
+            "<h2>Négociation</h2>",
+            "<h2>Conclu gagné</h2>",
+            "<h2>Conclu perdu</h2>",
+            "Modifier les étapes",
+            "Pourquoi ce prospect a-t-il été perdu\u00a0?",
+        ],
+        "/": [
+            "Tableau de bord",
+            "Nouveaux prospects cette semaine",
+            "Pipeline par étape",
+            "Contacté",
+            "1 prospect ouvert",
+        ],
+    }
+    assert {url: [text for text in texts if text not in bodies[url]] for url, texts in expected.items()} == {
+        url: [] for url in expected
+    }
+    english = {
+        "/leads/": ["New lead", "Last contact", "Contacted"],
+        "/pipeline/": ["Closed won", "Closed lost", "Edit stages", "Why was this lead lost?"],
+        "/": ["Dashboard", "New leads this week", "Pipeline by stage", "open lead"],
+    }
+    assert {url: [text for text in texts if text in bodies[url]] for url, texts in english.items()} == {
+        url: [] for url in english
+    }

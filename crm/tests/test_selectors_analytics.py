@@ -44,7 +44,7 @@ def crafted(tenant, make_member):
     return ana, ben
 
 
-def test_per_seller_figures_over_the_range(tenant, crafted):
+def test_per_seller_figures_over_the_range(english, tenant, crafted):
     report = seller_report(tenant=tenant, zone=UTC_ZONE, **MARCH)
 
     rows = {row.name: row for row in report.rows}
@@ -124,7 +124,7 @@ def test_three_queries_whatever_the_number_of_sellers(tenant, crafted, make_memb
     assert len(report.rows) == 8
 
 
-def test_chart_data_follows_the_rows(tenant, crafted):
+def test_chart_data_follows_the_rows(english, tenant, crafted):
     report = seller_report(tenant=tenant, zone=UTC_ZONE, **MARCH)
 
     data = chart_data(report)

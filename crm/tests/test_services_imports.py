@@ -72,7 +72,7 @@ def test_a_comma_file_in_windows_encoding_is_read():
         (b"\x00\x01PK\x03\x04", "This file is not a CSV text file."),
     ],
 )
-def test_unreadable_files_are_refused_with_a_reason(data, message):
+def test_unreadable_files_are_refused_with_a_reason(english, data, message):
     with pytest.raises(ApplicationError) as error:
         read_sheet(data)
 

@@ -172,7 +172,7 @@ def test_overdue_task_is_highlighted(tenant, seller, client_for):
     assert "pill-overdue" in body
 
 
-def test_empty_states_without_leads(tenant, seller, client_for):
+def test_empty_states_without_leads(english, tenant, seller, client_for):
     body = client_for(seller).get("/").content.decode()
 
     assert "No open leads yet." in body
@@ -181,7 +181,7 @@ def test_empty_states_without_leads(tenant, seller, client_for):
 
 
 @pytest.mark.parametrize("role", [Role.ACCOUNTANT, Role.MARKETING])
-def test_roles_without_lead_access_get_a_simple_dashboard(tenant, seller, make_member, client_for, role):
+def test_roles_without_lead_access_get_a_simple_dashboard(english, tenant, seller, make_member, client_for, role):
     member = make_member(tenant, role)
     make_lead(seller, "new", created=timezone.now(), first_name="Hidden", last_name="Lead")
 
@@ -257,7 +257,9 @@ def test_analytics_anonymous_goes_to_login(tenant):
     assert response["Location"] == "/login/?next=/analytics/"
 
 
-def test_analytics_default_range_shows_the_table_charts_and_placeholder(tenant, owner, make_member, client_for):
+def test_analytics_default_range_shows_the_table_charts_and_placeholder(
+    english, tenant, owner, make_member, client_for
+):
     seller = make_member(tenant, Role.SELLER, full_name="Nia Seller")
     make_lead(seller, "won", created=timezone.now() - timedelta(days=3), closed=timezone.now(), value="1500")
 
@@ -294,7 +296,7 @@ def test_analytics_filters_by_seller_and_range(tenant, owner, make_member, clien
     assert "20 EUR" in body
 
 
-def test_analytics_refuses_a_reversed_range_with_a_clear_message(tenant, owner, client_for):
+def test_analytics_refuses_a_reversed_range_with_a_clear_message(english, tenant, owner, client_for):
     response = client_for(owner).get("/analytics/", {"date_from": "2026-03-31", "date_to": "2026-03-01"})
 
     body = response.content.decode()
