@@ -19,6 +19,13 @@ def _schema_exists(name: str) -> bool:
         return cursor.fetchone() is not None
 
 
+def test_add_tenant_is_the_projects_own_command():
+    # django_tenants ships an interactive `create_tenant`; ours has its own name so it is never shadowed.
+    from django.core.management import get_commands
+
+    assert get_commands()["add_tenant"] == "tenants"
+
+
 def test_create_tenant_makes_the_tenant_its_domain_schema_and_owner(db, in_schema):
     out = io.StringIO()
 
