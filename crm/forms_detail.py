@@ -103,6 +103,11 @@ class NoteForm(forms.Form):
         label=_("Note"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Write a note…")})
     )
 
+    def __init__(self, *args, **kwargs):
+        # The lead page holds the note, call and document forms together: ids of their own, so each label
+        # points at its own field (both note and call have a "body").
+        super().__init__(*args, auto_id="note_%s", **kwargs)
+
 
 _MINUTES = re.compile(r"^(\d{1,4})(?:[.,](\d{1,2}))?$")
 _CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):([0-5]\d)$")
@@ -135,6 +140,9 @@ class CallForm(forms.Form):
     )
     body = forms.CharField(label=_("Note"), required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="call_%s", **kwargs)
+
     def clean_duration(self) -> int:
         try:
             seconds = parse_duration(self.cleaned_data["duration"])
@@ -151,6 +159,9 @@ class DocumentForm(forms.Form):
         help_text=_("PDF, images, Word, Excel, CSV or text; up to 10 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="document_%s", **kwargs)
 
 
 class StageNameForm(forms.Form):

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -48,6 +49,18 @@ def test_owner_opens_any_lead_with_facts_score_attribution_and_tags(tenant, owne
     assert "spring-sale" in body
     assert '<span class="tag">vip</span>' in body
     assert f'action="/leads/{lead.pk}/assign/"' in body
+
+
+def test_the_lead_page_gives_every_field_an_id_of_its_own(tenant, owner, client_for):
+    # The note and call forms both have a "body": each label must point at its own form's field.
+    lead = LeadFactory()
+
+    body = client_for(owner).get(f"/leads/{lead.pk}/").content.decode()
+
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    assert '<label for="note_body">' in body
+    assert '<label for="call_body">' in body
 
 
 def test_seller_opens_own_lead_without_the_reassign_form(tenant, seller, client_for):

@@ -12,6 +12,7 @@ Set SCREENSHOTS=1 to also write the README's screenshots to docs/screenshots/.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -31,10 +32,13 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection, connections
 from django.test import Client
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from core import ratelimit
 from core.models import AuditEntry
+from crm.bench import Person, seed_leads
+from crm.models import ImportJob, Lead, Stage, Tag
+from crm.services.leads import lead_create
 from tenants.models import Credential, Membership, MembershipStatus, Tenant, User
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,18 +104,37 @@ def _wait_until_answering(url: str, process: subprocess.Popen, log: Path) -> Non
 
 
 @pytest.fixture(scope="session")
-def site(django_db_setup, tmp_path_factory):
-    port = _free_port()
-    env = dict(
+def server_env(django_db_setup, tmp_path_factory) -> dict[str, str]:
+    """The environment of the processes the browser talks to (Daphne, a Celery worker): this process' test
+    database, Redis, prefixes and task queue, and a temporary folder for uploaded files."""
+    return dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.test",
         DATABASE_URL=_database_url(connection.settings_dict),
         REDIS_URL=settings.REDIS_URL,
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CELERY_RESULT_BACKEND=settings.CELERY_RESULT_BACKEND,
+        CELERY_TASK_DEFAULT_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
         CACHE_KEY_PREFIX=settings.CACHE_KEY_PREFIX,
         CHANNELS_PREFIX=settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
-        SITE_PORT=str(port),
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
         PYTHONUNBUFFERED="1",
     )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def site(server_env, tmp_path_factory):
+    port = _free_port()
+    env = dict(server_env, SITE_PORT=str(port))
     log = tmp_path_factory.mktemp("daphne") / "daphne.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -125,12 +148,35 @@ def site(django_db_setup, tmp_path_factory):
         _wait_until_answering(f"http://127.0.0.1:{port}/health", process, log)
         yield Site(port)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def worker(server_env, tmp_path_factory):
+    """A Celery worker (solo pool) on the test queue, for the modules whose pages wait on background work:
+    started when the first test of the module asks for it, stopped after the module's last test. Messages
+    left on the queue by an interrupted earlier run are purged first."""
+    from config.celery import app
+
+    name = f"browser-tests-{uuid.uuid4().hex[:8]}@localhost"
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    command = [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q",
+        settings.CELERY_TASK_DEFAULT_QUEUE, "-n", name, "-l", "WARNING", "--purge",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not app.control.ping(destination=[name], timeout=0.5):
+            if process.poll() is not None:
+                raise RuntimeError(f"the worker exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not answer in {SERVER_START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
+        yield name
+    finally:
+        _stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -278,14 +324,103 @@ def people(db, site):
         committed.close()
 
 
+@dataclass
+class Leads:
+    """Committed CRM data in acme for one test, written through the services as the product writes it.
+    Afterwards every lead, import and tag that appeared in acme during the test is deleted (the leads'
+    history and documents with them), whoever made it: the test, the server or the worker."""
+
+    committed: Committed
+    slug: str = "acme"
+    marks: dict = field(default_factory=dict)
+
+    def _in_tenant(self, work: Callable[..., T], *args, **kwargs) -> T:
+        def run():
+            with tenant_context(Tenant.objects.get(slug=self.slug)):
+                return work(*args, **kwargs)
+
+        return self.committed(run)
+
+    def mark(self) -> None:
+        def read():
+            last = Lead.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            last_job = ImportJob.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            return {"lead": last, "job": last_job, "tags": set(Tag.objects.values_list("id", flat=True))}
+
+        self.marks = self._in_tenant(read)
+
+    def stages(self) -> dict[str, Stage]:
+        """The default stages by key: new, contacted, interested, negotiation, won, lost."""
+        return self._in_tenant(lambda: {stage.key: stage for stage in Stage.objects.exclude(key="")})
+
+    def create(self, *, phone: str, stage: str = "new", seller: User | None = None, actor=None, **fields) -> Lead:
+        """A lead made by `actor` (or the system) with `lead_create`, in the stage with that key."""
+
+        def create() -> Lead:
+            lead = lead_create(
+                actor=actor,
+                phone=phone,
+                stage=Stage.objects.get(key=stage),
+                seller_id=seller.pk if seller else None,
+                auto_assign=False,
+                announce=False,
+                **fields,
+            )
+            return Lead.objects.select_related("stage").get(pk=lead.pk)
+
+        return self._in_tenant(create)
+
+    def seed(self, *, count: int, sellers: list[User], creator: User, days: int, seed: str) -> list[Lead]:
+        """`count` realistic leads created over the last `days` days, spread over the stages and `sellers`,
+        each with a history (see crm.bench.seed_leads). Deterministic for a given `seed`."""
+
+        def write() -> list[Lead]:
+            seed_leads(
+                count=count,
+                sellers=[Person(user.pk, user.full_name) for user in sellers],
+                creator=Person(creator.pk, creator.full_name),
+                rng=random.Random(seed),
+                language="en",
+                days=days,
+                extra_entries=2,
+                unassigned_share=0,
+            )
+            return list(Lead.objects.filter(pk__gt=self.marks["lead"]).select_related("stage"))
+
+        return self._in_tenant(write)
+
+    def read(self, work: Callable[..., T], *args, **kwargs) -> T:
+        """Runs `work` in acme's schema, seeing what the server committed."""
+        return self._in_tenant(work, *args, **kwargs)
+
+    def forget(self) -> None:
+        def delete():
+            Lead.objects.filter(pk__gt=self.marks["lead"]).delete()
+            ImportJob.objects.filter(pk__gt=self.marks["job"]).delete()
+            Tag.objects.exclude(pk__in=self.marks["tags"]).delete()
+
+        self._in_tenant(delete)
+
+
+@pytest.fixture
+def leads(people):
+    leads = Leads(people.committed)
+    leads.mark()
+    try:
+        yield leads
+    finally:
+        leads.forget()
+
+
 @pytest.fixture
 def screenshot():
-    """screenshot(page, "name") writes docs/screenshots/name.png when SCREENSHOTS=1, else does nothing."""
+    """screenshot(page, "name") writes docs/screenshots/name.png when SCREENSHOTS=1, else does nothing.
+    The whole page by default; `full_page=False` keeps what the window shows."""
 
-    def take(page, name: str) -> None:
+    def take(page, name: str, *, full_page: bool = True) -> None:
         if os.environ.get("SCREENSHOTS") != "1":
             return
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOT_DIR / f"{name}.png", full_page=True)
+        page.screenshot(path=SCREENSHOT_DIR / f"{name}.png", full_page=full_page)
 
     return take

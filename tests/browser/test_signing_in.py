@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 FRENCH_CATALOG = settings.BASE_DIR / "locale" / "fr" / "LC_MESSAGES" / "django.mo"
 
 
-def test_an_owner_signs_in_and_sees_the_dashboard(site, people, person, screenshot):
+def test_an_owner_signs_in_and_sees_the_dashboard(site, people, person):
     # given an owner of acme who is not signed in
     owner = people.member("owner", "Olivia Owner", {"acme": "owner"})
     page = person().new_page()
@@ -35,7 +35,6 @@ def test_an_owner_signs_in_and_sees_the_dashboard(site, people, person, screensh
     expect(sidebar.locator('a[data-nav="tenants:home"]')).to_have_class(re.compile(r"\bactive\b"))
     expect(sidebar.locator('a[data-nav="tenants:staff"]')).to_be_visible()
     expect(sidebar.locator('a[data-nav="tenants:settings"]')).to_be_visible()
-    screenshot(page, "dashboard")
 
 
 def test_a_wrong_password_keeps_the_person_on_the_sign_in_page(site, people, person):
