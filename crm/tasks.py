@@ -23,6 +23,15 @@ def _language(job_id: int) -> str:
     return (user and user.language) or getattr(connection.tenant, "language", "") or settings.LANGUAGE_CODE
 
 
+def _mark_failed(job_id: int, reason: str) -> None:
+    try:
+        ImportJob.objects.filter(pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]).update(
+            status=ImportJob.Status.FAILED, failure_reason=reason
+        )
+    except OperationalError:
+        logger.exception("could not mark the import failed", extra={"job": job_id})
+
+
 @shared_task(
     bind=True,
     acks_late=True,
@@ -42,12 +51,14 @@ def import_leads_task(self, job_id: int) -> dict | None:
     except SoftTimeLimitExceeded as limit:
         raise self.retry(countdown=1, max_retries=50, exc=limit) from limit
     except OperationalError:
+        if self.request.retries >= self.max_retries:
+            # The database kept failing: say so on the job instead of leaving it "importing" for ever.
+            logger.exception("import gave up after retries", extra={"job": job_id})
+            _mark_failed(job_id, _("The database could not be reached. Please try the import again."))
         raise
     except Exception:
         logger.exception("import failed", extra={"job": job_id})
-        ImportJob.objects.filter(pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]).update(
-            status=ImportJob.Status.FAILED, failure_reason=_("The import stopped on an unexpected error.")
-        )
+        _mark_failed(job_id, _("The import stopped on an unexpected error."))
         raise
     if job is None:
         return None

@@ -352,3 +352,45 @@ def test_a_started_job_cannot_be_discarded(tenant, owner):
         import_job_discard(job=job, actor=owner.user)
 
     assert ImportJob.objects.filter(pk=job.pk).exists()
+
+
+def test_a_job_whose_database_errors_outlast_the_retries_is_marked_failed(tenant, owner, monkeypatch):
+    from django.db import OperationalError
+
+    job = _job(owner, status=ImportJob.Status.RUNNING)
+
+    def unreachable(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("crm.services.imports.import_job_run", unreachable)
+    import_leads_task.push_request(retries=import_leads_task.max_retries)
+    try:
+        with pytest.raises(OperationalError):
+            import_leads_task.run(job.pk)
+    finally:
+        import_leads_task.pop_request()
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.failure_reason
+    assert Lead.objects.count() == 0
+
+
+def test_a_database_error_with_retries_left_leaves_the_job_running(tenant, owner, monkeypatch):
+    from django.db import OperationalError
+
+    job = _job(owner, status=ImportJob.Status.RUNNING)
+
+    def unreachable(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("crm.services.imports.import_job_run", unreachable)
+    import_leads_task.push_request(retries=0)
+    try:
+        with pytest.raises(OperationalError):
+            import_leads_task.run(job.pk)
+    finally:
+        import_leads_task.pop_request()
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.RUNNING
