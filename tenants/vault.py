@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 from django_tenants.utils import schema_context
 
 from core.audit import audit_log
@@ -74,10 +75,12 @@ def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in _keys()])
 
 
+@sensitive_variables()
 def encrypt(values: dict[str, str]) -> str:
     return _fernet().encrypt(json.dumps(values, sort_keys=True).encode()).decode()
 
 
+@sensitive_variables()
 def decrypt(ciphertext: str) -> dict[str, str]:
     try:
         return json.loads(_fernet().decrypt(ciphertext.encode()))
@@ -94,12 +97,14 @@ def mask(value: str) -> str:
     return "•" * 8 + value[-4:]
 
 
+@sensitive_variables()
 def vault_get(*, tenant: Tenant, kind: str) -> dict[str, str] | None:
     """The decrypted values of one credential, or None when the tenant has not set it."""
     credential = Credential.objects.filter(tenant=tenant, kind=kind).first()
     return decrypt(credential.ciphertext) if credential else None
 
 
+@sensitive_variables()
 def vault_masked(*, tenant: Tenant) -> dict[str, dict[str, str]]:
     """For display: every configured credential with secret fields masked."""
     result: dict[str, dict[str, str]] = {}
@@ -113,6 +118,7 @@ def vault_masked(*, tenant: Tenant) -> dict[str, dict[str, str]]:
     return result
 
 
+@sensitive_variables()
 @transaction.atomic
 def vault_set(*, tenant: Tenant, kind: str, values: dict[str, str], actor) -> Credential:
     """Stores (or updates) one credential. Empty secret fields keep their stored value, so an owner can

@@ -217,3 +217,11 @@ def test_public_admin_credential_pages_show_no_secret(openai_credential, db):
         assert openai_credential.ciphertext not in body
         assert "••••••••tail" not in body
     assert "Acme Test" in detail.content.decode()
+
+
+def test_error_reports_hide_what_was_posted_to_the_vault_and_login(acme, owner, client_for):
+    vault_response = client_for(owner).post("/settings/credentials/openai/", {"api_key": SECRET, "model": "x"})
+    login_response = Client(HTTP_HOST="acme.localhost").post("/login/", {"email": "a@b.c", "password": SECRET})
+
+    assert vault_response.wsgi_request.sensitive_post_parameters == "__ALL__"
+    assert login_response.wsgi_request.sensitive_post_parameters == ["password"]

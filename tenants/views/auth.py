@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import ratelimit
@@ -54,6 +55,7 @@ def _safe_next(request, default: str = "/") -> str:
 
 
 @public_view
+@sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.user.is_authenticated and request.method == "GET":
@@ -96,6 +98,7 @@ def logout_view(request):
 
 
 @public_view
+@sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
 def register_view(request):
     form = RegistrationForm(request.POST or None)

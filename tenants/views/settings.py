@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
@@ -51,6 +52,7 @@ def settings_page(request):
 
 
 @roles_required(Role.OWNER)
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def credential_edit(request, kind: str):
     if kind not in CREDENTIAL_FIELDS:
