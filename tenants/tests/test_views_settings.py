@@ -224,4 +224,4 @@ def test_error_reports_hide_what_was_posted_to_the_vault_and_login(acme, owner, 
     login_response = Client(HTTP_HOST="acme.localhost").post("/login/", {"email": "a@b.c", "password": SECRET})
 
     assert vault_response.wsgi_request.sensitive_post_parameters == "__ALL__"
-    assert login_response.wsgi_request.sensitive_post_parameters == ["password"]
+    assert login_response.wsgi_request.sensitive_post_parameters == ("password",)
