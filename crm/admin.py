@@ -2,6 +2,7 @@
 leads (they write the history and the audit log); the admin is for inspection and repairs."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import ImportJob, Lead, LeadDocument, Stage, Tag, TimelineEntry
@@ -30,8 +31,16 @@ class LeadAdmin(OwnerModelAdmin):
     search_fields = ["phone", "first_name", "last_name", "email", "company"]
     list_select_related = ["stage"]
     readonly_fields = ["search_text", "created_at", "updated_at"]
-    raw_id_fields = ["seller"]
     show_full_result_count = False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Users are shared by every tenant: offer and accept only this tenant's members (any status, so a
+        # disabled seller's leads keep their seller). A raw id field would accept, and name, anyone.
+        if db_field.name == "seller":
+            kwargs["queryset"] = (
+                get_user_model().objects.filter(memberships__tenant=request.tenant).distinct().order_by("full_name")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(TimelineEntry, site=tenant_admin_site)
