@@ -1,0 +1,370 @@
+"""Tenant isolation and seller isolation of every CRM page, as an attacker would try them.
+
+Acme holds a lead of seller A (with a note, a document, an import and a next step), all with telltale
+values. Every CRM URL (GET, and POST where it takes one, with data that would succeed for someone allowed)
+is then requested as:
+- a globex owner on acme's host: 403, nothing of acme in the answer, nothing changed;
+- a globex owner on globex's host with acme's ids: nothing of acme in the answer, nothing of acme changed;
+- another acme seller (B): the status the page gives for a lead that is not theirs (404, or 403 for
+  owners' pages, or their own page without A's lead), nothing of A's in the answer, nothing changed;
+- an anonymous visitor: sent to sign in, nothing changed.
+
+COVERED lists the probes per URL name and is compared with the resolver: a CRM URL added without a probe
+here fails `test_every_crm_url_is_probed`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.models import AuditEntry
+from crm.models import ImportJob, Lead, LeadDocument, Stage, TimelineEntry
+from crm.services.documents import document_upload
+from crm.services.imports import import_job_create
+from crm.services.timeline import note_add
+from crm.tests.factories import LeadFactory, stage
+from crm.tests.media import PDF, media_root_fixture, stored_files  # noqa: F401
+from tenants.models import Role
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+PHONE = "+34699887766"
+SECRETS = {
+    "first name": "Zebulon",
+    "last name": "Quartermaine",
+    "phone": PHONE,
+    "national phone": "699887766",
+    "email": "zebulon.q@secret-acme.example",
+    "company": "Hushhush Holdings",
+    "note": "Confidential note 7731",
+    "next step": "Call about the 4471 tender",
+    "document": "plan-secreto-5521.pdf",
+    "import file": "acme-secret-import-8843.csv",
+    "import row": "Ximena Importada",
+}
+
+
+@dataclass
+class World:
+    owner: object
+    seller_a: object
+    seller_b: object
+    lead: Lead
+    document: LeadDocument
+    job: ImportJob
+    stages: dict[str, Stage]
+
+
+@pytest.fixture
+def world(acme, owner, make_member, media_root) -> World:
+    seller_a = make_member(acme, Role.SELLER, full_name="Seller Alpha", email="alpha.seller@acme.example")
+    seller_b = make_member(acme, Role.SELLER, full_name="Seller Bravo", email="bravo.seller@acme.example")
+    with schema_context("acme"):
+        lead = LeadFactory(
+            first_name=SECRETS["first name"],
+            last_name=SECRETS["last name"],
+            phone=PHONE,
+            email=SECRETS["email"],
+            company=SECRETS["company"],
+            seller=seller_a.user,
+            stage=stage("interested"),
+            next_action=SECRETS["next step"],
+            next_action_at=timezone.now() - timedelta(hours=1),
+        )
+        note_add(lead=lead, actor=seller_a.user, body=SECRETS["note"])
+        document = document_upload(lead=lead, actor=seller_a.user, file=SimpleUploadedFile(SECRETS["document"], PDF))
+        csv = f"phone,name\n+34600111222,{SECRETS['import row']}\n".encode()
+        job = import_job_create(name=SECRETS["import file"], data=csv, actor=seller_a.user)
+        stages = {each.key: each for each in Stage.objects.all()}
+    return World(owner, seller_a, seller_b, lead, document, job, stages)
+
+
+def acme_state(world: World, media_root) -> dict:
+    """Everything of acme an attack could change (B's own new import, made on purpose below, left out)."""
+    with schema_context("acme"):
+        b_files = {
+            f"acme/{name}"
+            for name in ImportJob.objects.filter(created_by=world.seller_b.user).values_list("file", flat=True)
+        }
+        return {
+            "leads": list(Lead.objects.order_by("pk").values()),
+            "tags": list(Lead.tags.through.objects.order_by("pk").values_list("lead_id", "tag_id")),
+            "timeline": list(TimelineEntry.objects.order_by("pk").values_list("pk", "lead_id", "kind", "body")),
+            "documents": list(LeadDocument.objects.order_by("pk").values_list("pk", "lead_id", "file")),
+            "jobs": list(
+                ImportJob.objects.exclude(created_by=world.seller_b.user)
+                .order_by("pk")
+                .values_list("pk", "status", "file")
+            ),
+            "stages": list(Stage.objects.order_by("pk").values_list("pk", "name", "position", "kind")),
+            # B's own export of their own leads is audited; anything B did to A's lead shows above.
+            "audit": list(
+                AuditEntry.objects.exclude(actor=world.seller_b.user).order_by("pk").values_list("pk", flat=True)
+            ),
+            "files": [name for name in stored_files(media_root) if name.startswith("acme/") and name not in b_files],
+        }
+
+
+# The probes ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    url: Callable[[World], str]
+    data: Callable[[World], dict] = field(default=lambda w: {})
+    # What another acme seller gets (the lead, the document, the import belong to seller A).
+    seller_status: int = 404
+    follow: bool = False
+
+
+def _lead_url(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/leads/{w.lead.pk}/{suffix}"
+
+
+def _stage_url(suffix: str) -> Callable[[World], str]:
+    return lambda w: f"/pipeline/stages/{w.stages['new'].pk}/{suffix}"
+
+
+def _pdf() -> SimpleUploadedFile:
+    return SimpleUploadedFile("injected.pdf", PDF)
+
+
+def _b_csv() -> SimpleUploadedFile:
+    # B uploads a file with A's lead's phone: the preview may say it exists, never whose it is.
+    return SimpleUploadedFile("mine.csv", f"phone,name\n{PHONE},Mine Only\n".encode())
+
+
+def _lead_form(w: World) -> dict:
+    return {
+        "phone": PHONE,
+        "first_name": "Changed",
+        "stage": w.stages["new"].pk,
+        "seller": w.seller_b.user_id,
+        "source": "manual",
+        "expected_value": "1",
+    }
+
+
+def _all_stage_ids(w: World) -> str:
+    return ",".join(str(each.pk) for each in w.stages.values())
+
+
+COVERED: dict[str, list[Probe]] = {
+    "tenants:home": [Probe("get", lambda w: "/", seller_status=200)],
+    "crm:analytics": [Probe("get", lambda w: "/analytics/", seller_status=403)],
+    "crm:lead-list": [
+        Probe("get", lambda w: f"/leads/?seller={w.seller_a.user_id}", seller_status=200),
+        Probe("get", lambda w: f"/leads/?q={SECRETS['last name']}", seller_status=200),
+    ],
+    "crm:lead-export": [Probe("get", lambda w: f"/leads/export.csv?seller={w.seller_a.user_id}", seller_status=200)],
+    "crm:lead-bulk": [
+        Probe(
+            "post",
+            lambda w: "/leads/bulk/",
+            lambda w: {"ids": [w.lead.pk], "action": "tag", "tag": "pwned", "confirmed": "true"},
+            seller_status=200,
+        ),
+        Probe(
+            "post",
+            lambda w: "/leads/bulk/",
+            lambda w: {"ids": [w.lead.pk], "action": "move", "stage": w.stages["won"].pk, "confirmed": "true"},
+            seller_status=200,
+        ),
+        Probe(
+            "post",
+            lambda w: "/leads/bulk/",
+            lambda w: {"ids": [w.lead.pk], "action": "assign", "seller": w.seller_b.user_id, "confirmed": "true"},
+            seller_status=200,
+        ),
+    ],
+    "crm:lead-create": [
+        Probe("get", lambda w: "/leads/new/", seller_status=200),
+        Probe("post", lambda w: "/leads/new/", _lead_form, seller_status=200),
+    ],
+    "crm:lead-edit": [Probe("get", _lead_url("edit/")), Probe("post", _lead_url("edit/"), _lead_form)],
+    "crm:lead-import": [
+        Probe("get", lambda w: "/leads/import/", seller_status=200),
+        Probe("post", lambda w: "/leads/import/", lambda w: {"file": _b_csv()}, seller_status=200, follow=True),
+    ],
+    "crm:import-detail": [Probe("get", lambda w: f"/leads/import/{w.job.pk}/")],
+    "crm:import-confirm": [Probe("post", lambda w: f"/leads/import/{w.job.pk}/confirm/")],
+    "crm:import-discard": [Probe("post", lambda w: f"/leads/import/{w.job.pk}/discard/")],
+    "crm:lead-detail": [Probe("get", _lead_url())],
+    "crm:lead-timeline": [Probe("get", _lead_url("timeline/"))],
+    "crm:lead-stage": [
+        Probe("post", _lead_url("stage/"), lambda w: {"stage": w.stages["lost"].pk, "lost_reason": "gone"})
+    ],
+    "crm:lead-assign": [
+        Probe("post", _lead_url("assign/"), lambda w: {"seller": w.seller_b.user_id}, seller_status=403)
+    ],
+    "crm:lead-note": [Probe("post", _lead_url("notes/"), lambda w: {"body": "injected note"})],
+    "crm:lead-call": [Probe("post", _lead_url("calls/"), lambda w: {"outcome": "answered", "duration": "2"})],
+    "crm:lead-document-upload": [Probe("post", _lead_url("documents/"), lambda w: {"file": _pdf()})],
+    "crm:lead-document": [Probe("get", lambda w: f"/leads/{w.lead.pk}/documents/{w.document.pk}/")],
+    "crm:board": [Probe("get", lambda w: f"/pipeline/?seller={w.seller_a.user_id}", seller_status=200)],
+    "crm:board-move": [
+        Probe("post", lambda w: "/pipeline/move/", lambda w: {"lead": w.lead.pk, "stage": w.stages["won"].pk})
+    ],
+    "crm:board-columns": [Probe("get", lambda w: f"/pipeline/columns/?stages={_all_stage_ids(w)}", seller_status=200)],
+    "crm:board-column": [
+        Probe("get", lambda w: f"/pipeline/column/{w.stages['interested'].pk}/?offset=0", seller_status=200)
+    ],
+    "crm:stage-list": [Probe("get", lambda w: "/pipeline/stages/", seller_status=403)],
+    "crm:stage-add": [
+        Probe(
+            "post", lambda w: "/pipeline/stages/add/", lambda w: {"name": "Injected", "kind": "open"}, seller_status=403
+        )
+    ],
+    "crm:stage-reorder": [
+        Probe(
+            "post",
+            lambda w: "/pipeline/stages/reorder/",
+            lambda w: {"order": ",".join(str(pk) for pk in sorted((s.pk for s in w.stages.values()), reverse=True))},
+            seller_status=403,
+        )
+    ],
+    "crm:stage-rename": [Probe("post", _stage_url("rename/"), lambda w: {"name": "Injected"}, seller_status=403)],
+    "crm:stage-move": [Probe("post", _stage_url("move/"), lambda w: {"direction": "down"}, seller_status=403)],
+    "crm:stage-delete": [Probe("post", _stage_url("delete/"), seller_status=403)],
+}
+
+PROBES = [(name, index, probe) for name, probes in COVERED.items() for index, probe in enumerate(probes)]
+IDS = [f"{name}-{probe.method}-{index}" for name, index, probe in PROBES]
+
+
+def _crm_url_names() -> set[str]:
+    def walk(patterns, namespace=None):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, entry.namespace or namespace)
+            elif isinstance(entry, URLPattern) and namespace == "crm":
+                yield f"crm:{entry.name}"
+
+    return set(walk(get_resolver("config.urls_tenants").url_patterns))
+
+
+def test_every_crm_url_is_probed():
+    crm_names = {name for name in COVERED if name.startswith("crm:")}
+
+    assert _crm_url_names() - crm_names == set(), "CRM URLs without an isolation probe in COVERED"
+    assert crm_names - _crm_url_names() == set(), "probes of CRM URLs that no longer exist"
+
+
+def _send(client: Client, probe: Probe, world: World):
+    url = probe.url(world)
+    if probe.method == "get":
+        response = client.get(url, follow=probe.follow)
+        response.sent = url
+    else:
+        data = probe.data(world)
+        files = [value for value in data.values() if hasattr(value, "read")]
+        sent = url + repr(data) + "".join(file.read().decode(errors="replace") for file in files)
+        for file in files:
+            file.seek(0)
+        response = client.post(url, data, follow=probe.follow)
+        response.sent = sent
+    return response
+
+
+def _body(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+def _leaks(response) -> list[str]:
+    """The telltale values in the answer, but for those the request itself carried (a search box or a
+    form shows back what was typed)."""
+    body = _body(response)
+    sent = getattr(response, "sent", "")
+    return [label for label, value in SECRETS.items() if value in body and value not in sent]
+
+
+def test_the_telltale_values_do_show_where_they_may(world, client_for):
+    # Without this the leak checks below could pass because nothing renders at all.
+    owner, seller_a = client_for(world.owner), client_for(world.seller_a)
+
+    detail = _body(owner.get(f"/leads/{world.lead.pk}/"))
+    imports = _body(seller_a.get(f"/leads/import/{world.job.pk}/"))
+
+    for label in ("first name", "last name", "phone", "email", "company", "note", "document", "next step"):
+        assert SECRETS[label] in detail, label
+    for label in ("import file", "import row"):
+        assert SECRETS[label] in imports, label
+    column = seller_a.get(f"/pipeline/columns/?stages={_all_stage_ids(world)}")
+    assert _leaks(column) == ["first name", "last name", "company"]
+
+
+@pytest.mark.parametrize(("name", "index", "probe"), PROBES, ids=IDS)
+def test_a_globex_owner_on_acmes_host_gets_403_learns_nothing_changes_nothing(
+    world, globex_owner, acme, client_for, media_root, name, index, probe
+):
+    before = acme_state(world, media_root)
+
+    response = _send(client_for(globex_owner.user, acme), probe, world)
+
+    assert response.status_code == 403
+    assert _leaks(response) == []
+    assert "Acme Test" not in _body(response)
+    assert acme_state(world, media_root) == before
+
+
+@pytest.mark.parametrize(("name", "index", "probe"), PROBES, ids=IDS)
+def test_a_globex_owner_on_globex_with_acmes_ids_learns_nothing_changes_nothing(
+    world, globex_owner, client_for, media_root, name, index, probe
+):
+    before = acme_state(world, media_root)
+
+    response = _send(client_for(globex_owner), probe, world)
+
+    assert response.status_code < 500
+    assert _leaks(response) == []
+    assert acme_state(world, media_root) == before
+
+
+@pytest.mark.parametrize(("name", "index", "probe"), PROBES, ids=IDS)
+def test_another_acme_seller_gets_nothing_of_seller_as_lead(world, client_for, media_root, name, index, probe):
+    before = acme_state(world, media_root)
+
+    response = _send(client_for(world.seller_b), probe, world)
+
+    assert response.status_code == probe.seller_status
+    assert _leaks(response) == []
+    assert acme_state(world, media_root) == before
+
+
+@pytest.mark.parametrize(("name", "index", "probe"), PROBES, ids=IDS)
+def test_an_anonymous_visitor_is_sent_to_sign_in_and_changes_nothing(world, acme, media_root, name, index, probe):
+    before = acme_state(world, media_root)
+
+    response = _send(Client(HTTP_HOST="acme.localhost"), Probe(probe.method, probe.url, probe.data), world)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+    assert acme_state(world, media_root) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "index", "probe"),
+    [entry for entry in PROBES if entry[2].method == "post"],
+    ids=[i for i, entry in zip(IDS, PROBES, strict=True) if entry[2].method == "post"],
+)
+def test_every_post_needs_the_csrf_token(world, media_root, name, index, probe):
+    # The acme owner may do all of these; without the token (a cross-site form) each is refused.
+    client = Client(HTTP_HOST="acme.localhost", enforce_csrf_checks=True)
+    client.force_login(world.owner.user)
+    before = acme_state(world, media_root)
+
+    response = _send(client, Probe(probe.method, probe.url, probe.data), world)
+
+    assert response.status_code == 403
+    assert acme_state(world, media_root) == before
