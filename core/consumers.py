@@ -4,9 +4,12 @@ which htmx's ws extension swaps out of band."""
 from __future__ import annotations
 
 import time
+from importlib import import_module
+from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from core.realtime import group_name
 
@@ -14,9 +17,21 @@ REFUSED = 4403
 
 
 @database_sync_to_async
-def _membership_for(user, tenant):
+def _membership_for(scope, tenant):
+    """The active membership in `tenant` of whoever the socket's session signs in now: the session is read
+    again, as each HTTP request does, so a sign-out, a password change or a deactivated account since
+    the socket opened counts (the scope's user is a snapshot taken at connect)."""
+    from django.contrib.auth import get_user
+
     from tenants.selectors import active_membership
 
+    session_key = getattr(scope.get("session"), "session_key", None)
+    if not session_key:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = get_user(SimpleNamespace(session=session))
+    if not user.is_authenticated or user.pk != scope["user"].pk:
+        return None
     return active_membership(user=user, tenant=tenant)
 
 
@@ -24,8 +39,8 @@ class TenantTopicConsumer(AsyncWebsocketConsumer):
     """Accepts only a signed-in user with an active membership (and an allowed role) in the socket's tenant.
 
     A socket can stay open for days, so the membership is checked again before forwarding an event once
-    the last check is `recheck_after` seconds old: a member disabled meanwhile is disconnected, and a
-    changed role applies to the events' role filters."""
+    the last check is `recheck_after` seconds old: a member disabled, signed out or deactivated meanwhile
+    is disconnected, and a changed role applies to the events' role filters."""
 
     topic = ""
     roles: tuple[str, ...] | None = None
@@ -59,7 +74,7 @@ class TenantTopicConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=message["html"])
 
     async def _check_membership(self) -> bool:
-        membership = await _membership_for(self.scope["user"], self.scope["tenant"])
+        membership = await _membership_for(self.scope, self.scope["tenant"])
         self.checked_at = time.monotonic()
         if membership is None or (self.roles is not None and membership.role not in self.roles):
             return False

@@ -275,3 +275,55 @@ def test_role_changed_while_connected_applies_to_the_next_event(
     assert nothing_before is True
     assert status == 302
     assert after == "<i>owners</i>"
+
+
+def _event_after(headers, change, capture) -> tuple:
+    """Opens a socket, runs `change` (sync), publishes an event to everyone and answers what the socket got."""
+
+    def event():
+        with capture(execute=True):
+            publish(topic="notifications", event="PING", html="<i>everyone</i>", schema_name="acme")
+
+    async def scenario():
+        socket = WebsocketCommunicator(application, PATH, headers)
+        connected = await socket.connect()
+        await sync_to_async(change)()
+        await sync_to_async(event)()
+        got = await socket.receive_output(timeout=2)
+        await socket.disconnect()
+        return connected, got
+
+    return async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize("ending", ["sign-out", "password change", "account deactivated"])
+def test_a_socket_whose_session_or_account_ended_is_disconnected_at_the_next_event(
+    acme, seller, client_for, recheck_every_event, django_capture_on_commit_callbacks, ending
+):
+    # Given a seller's socket open
+    client = client_for(seller)
+    headers = _headers("acme.localhost", session=_session_of(client))
+
+    def end():
+        if ending == "sign-out":
+            client.post("/logout/")
+        elif ending == "password change":
+            seller.user.set_password("another-Strong-pass-456")
+            seller.user.save()
+        else:
+            type(seller.user).objects.filter(pk=seller.user_id).update(is_active=False)
+
+    # When the session or the account ends elsewhere, then the next event closes the socket instead
+    got = _event_after(headers, end, django_capture_on_commit_callbacks)
+
+    assert got == ((True, None), {"type": "websocket.close", "code": 4403})
+
+
+def test_a_socket_whose_session_goes_on_keeps_getting_events(
+    acme, seller, client_for, recheck_every_event, django_capture_on_commit_callbacks
+):
+    headers = _headers("acme.localhost", session=_session_of(client_for(seller)))
+
+    connected, got = _event_after(headers, lambda: None, django_capture_on_commit_callbacks)
+
+    assert (connected, got["type"], got.get("text")) == ((True, None), "websocket.send", "<i>everyone</i>")
