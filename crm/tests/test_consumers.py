@@ -14,7 +14,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
 from config.asgi import application
-from crm.services.leads import lead_move
+from crm.services.leads import lead_assign, lead_create, lead_move, lead_update
 from crm.tests.factories import LeadFactory, stage
 from tenants.models import Role
 
@@ -142,3 +142,58 @@ def test_a_refused_move_announces_nothing(tenant, owner, client_for, django_capt
 
     assert connected == {"owner": (True, None)}
     assert quiet == {"owner": True}
+
+
+def _boards(acme, owner, globex_owner, client_for, *sellers) -> dict:
+    sockets = {"owner": _socket("acme.localhost", client_for(owner))}
+    sockets.update({name: _socket("acme.localhost", client_for(member)) for name, member in sellers})
+    sockets["globex"] = _socket("globex.localhost", client_for(globex_owner))
+    return sockets
+
+
+def test_a_reassignment_reaches_owners_and_both_sellers_only(
+    tenant, owner, make_member, acme, globex_owner, client_for, django_capture_on_commit_callbacks
+):
+    # Given a lead of seller A, and boards open for the owner, sellers A, B and C, and a globex owner
+    seller_a, seller_b, seller_c = (make_member(acme, Role.SELLER) for _ in range(3))
+    lead = LeadFactory(stage=stage("new"), seller=seller_a.user)
+    sockets = _boards(
+        acme, owner, globex_owner, client_for, ("seller_a", seller_a), ("seller_b", seller_b), ("seller_c", seller_c)
+    )
+
+    def reassign():
+        with django_capture_on_commit_callbacks(execute=True):
+            lead_assign(lead=lead, seller_id=seller_b.user_id, actor=owner.user)
+
+    # When the owner gives it to seller B
+    connected, received, quiet = _live(sockets, reassign, listeners=["owner", "seller_a", "seller_b"])
+
+    # Then A (whose card leaves) and B (whose card arrives) are told, with ids only; C and globex are not
+    assert connected == dict.fromkeys(sockets, (True, None))
+    assert received["owner"] == received["seller_a"] == received["seller_b"]
+    assert f'data-event="LEAD_UPDATED" data-lead="{lead.pk}"' in received["owner"]
+    assert lead.first_name not in received["owner"]
+    assert quiet == dict.fromkeys(sockets, True)
+
+
+@pytest.mark.parametrize("change", ["create", "update"])
+def test_a_new_or_edited_lead_reaches_owners_and_its_seller_only(
+    tenant, owner, make_member, acme, globex_owner, client_for, django_capture_on_commit_callbacks, change
+):
+    seller_a, seller_b = make_member(acme, Role.SELLER), make_member(acme, Role.SELLER)
+    lead = LeadFactory(stage=stage("new"), seller=seller_a.user)
+    sockets = _boards(acme, owner, globex_owner, client_for, ("seller_a", seller_a), ("seller_b", seller_b))
+
+    def write():
+        with django_capture_on_commit_callbacks(execute=True):
+            if change == "create":
+                lead_create(actor=owner.user, phone="+34611222333", first_name="Secretia", seller_id=seller_a.user_id)
+            else:
+                lead_update(lead=lead, actor=owner.user, first_name="Secretia")
+
+    connected, received, quiet = _live(sockets, write, listeners=["owner", "seller_a"])
+
+    assert connected == dict.fromkeys(sockets, (True, None))
+    assert received["owner"] == received["seller_a"]
+    assert "Secretia" not in received["owner"]
+    assert quiet == dict.fromkeys(sockets, True)
