@@ -39,6 +39,16 @@ def _extension(name: str) -> str:
     return PurePath(name or "").suffix.lower().lstrip(".")
 
 
+def _display_name(name: str, extension: str) -> str:
+    """The name shown and sent back on download: its last path part (either separator), printable
+    characters only (PostgreSQL refuses NUL; line breaks have no place in a name)."""
+    last = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    clean = "".join(char for char in last if char.isprintable()).strip()
+    if clean.lower() in ("", f".{extension}"):
+        clean = f"document.{extension}"
+    return clean[:255]
+
+
 def _is_text(head: bytes) -> bool:
     if any(byte in _BINARY_BYTES for byte in head):
         return False
@@ -105,7 +115,7 @@ def document_upload(*, lead: Lead, actor, file) -> LeadDocument:
     checking its extension, size (<= 10 MB) and sniffed content. Writes a `document` timeline entry
     and an audit entry. Raises ApplicationError, storing nothing, when the file is refused."""
     extension = validate_document(file)
-    original_name = PurePath(file.name).name[:255]
+    original_name = _display_name(file.name, extension)
     document = LeadDocument(
         lead=lead,
         original_name=original_name,

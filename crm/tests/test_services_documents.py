@@ -92,3 +92,26 @@ def test_two_files_with_the_same_name_are_both_kept(tenant, owner, media_root):
     assert first.file.name != second.file.name
     assert [first.original_name, second.original_name] == ["a.pdf", "a.pdf"]
     assert len(stored_files(media_root)) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("../../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\windows\\win.pdf", "win.pdf"),
+        ("Oferta\r\nSet-Cookie: a=b.pdf", "OfertaSet-Cookie: a=b.pdf"),
+        ("\x00\x1b.pdf", "document.pdf"),
+        ("Informe ñandú.pdf", "Informe ñandú.pdf"),
+    ],
+)
+def test_the_original_name_keeps_no_path_nor_control_characters(tenant, owner, media_root, name, kept):
+    # Callers other than the upload form (which Django already cleans) may pass any name: stored files get
+    # random names, and the name shown and sent back on download is the last path part, printable only.
+    lead = LeadFactory()
+
+    document = document_upload(lead=lead, actor=owner.user, file=SimpleUploadedFile(name, PDF))
+
+    assert document.original_name == kept
+    assert stored_files(media_root) == [f"{tenant.schema_name}/{document.file.name}"]
+    assert document.file.name.startswith(f"leads/{lead.pk}/")
+    assert TimelineEntry.objects.get(lead=lead, kind=TimelineEntry.Kind.DOCUMENT).data["name"] == kept
