@@ -115,8 +115,9 @@ class Sheet:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without a BOM); Excel's Windows encoding as a fallback. Binary files are refused."""
-    if b"\x00" in data[:4096]:
+    """UTF-8 (with or without a BOM); Excel's Windows encoding as a fallback. Binary files, and any NUL byte
+    (which no text column in PostgreSQL can hold), are refused."""
+    if b"\x00" in data:
         raise ApplicationError(_("This file is not a CSV text file."))
     try:
         return data.decode("utf-8-sig")
