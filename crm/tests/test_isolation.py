@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from core.models import AuditEntry
 from crm.models import ImportJob, Lead, LeadDocument, Stage, TimelineEntry
@@ -368,3 +368,60 @@ def test_every_post_needs_the_csrf_token(world, media_root, name, index, probe):
 
     assert response.status_code == 403
     assert acme_state(world, media_root) == before
+
+
+# Mass assignment: people of another tenant (users are shared by every tenant) --------------------------
+
+
+def _seller_posts(w: World, outsider_id: int) -> list[tuple[str, dict]]:
+    form = _lead_form(w) | {"phone": "+34611999888", "seller": outsider_id}
+    return [
+        ("/leads/new/", form),
+        (f"/leads/{w.lead.pk}/edit/", form | {"phone": PHONE}),
+        (f"/leads/{w.lead.pk}/assign/", {"seller": outsider_id}),
+        ("/leads/bulk/", {"ids": [w.lead.pk], "action": "assign", "seller": outsider_id, "confirmed": "1"}),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4), ids=["create", "edit", "assign", "bulk-assign"])
+def test_an_owner_cannot_give_a_lead_to_a_user_of_another_tenant(
+    world, globex, make_member, client_for, media_root, index
+):
+    outsider = make_member(globex, Role.SELLER, full_name="Globex Seller")
+    url, data = _seller_posts(world, outsider.user_id)[index]
+    before = acme_state(world, media_root)
+
+    response = client_for(world.owner).post(url, data)
+
+    assert response.status_code in (200, 422)
+    assert "Globex Seller" not in response.content.decode()
+    assert acme_state(world, media_root) == before
+
+
+def test_validate_seller_refuses_users_of_another_tenant_and_inactive_members(world, acme, globex, make_member):
+    from core.errors import ApplicationError
+    from crm.services.leads import validate_seller
+    from tenants.models import MembershipStatus
+
+    globex_seller = make_member(globex, Role.SELLER)
+    pending_here = make_member(acme, Role.SELLER, MembershipStatus.PENDING)
+    accountant = make_member(acme, Role.ACCOUNTANT)
+
+    with tenant_context(acme):
+        for user_id in (globex_seller.user_id, pending_here.user_id, accountant.user_id, 10**9):
+            with pytest.raises(ApplicationError):
+                validate_seller(user_id)
+        assert validate_seller(world.seller_b.user_id) == world.seller_b.user_id
+
+
+def test_a_seller_cannot_hand_their_lead_to_someone_else(world, client_for, media_root):
+    # B's own lead, edited with a `seller` field the form does not have for sellers, stays B's.
+    with tenant_context(world.owner.tenant):
+        mine = LeadFactory(seller=world.seller_b.user, phone="+34611999777")
+    data = _lead_form(world) | {"phone": mine.phone, "seller": world.seller_a.user_id}
+
+    response = client_for(world.seller_b).post(f"/leads/{mine.pk}/edit/", data)
+
+    assert response.status_code == 302
+    with tenant_context(world.owner.tenant):
+        assert Lead.objects.get(pk=mine.pk).seller_id == world.seller_b.user_id
