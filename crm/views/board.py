@@ -21,14 +21,16 @@ from tenants.models import Role
 
 PER_COLUMN = 20
 BOARD_ROLES = (Role.OWNER, Role.SELLER)
+MAX_OFFSET = 1_000_000  # past any column; a bigger number would overflow the query's OFFSET
 
 
+# isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts.
 def _ids(text: str) -> list[int]:
-    return [int(part) for part in text.split(",") if part.strip().isdigit()][:50]
+    return [int(part) for part in text.split(",") if part.strip().isdecimal()][:50]
 
 
 def _offset(text: str | None) -> int:
-    return int(text) if text and text.isdigit() else 0
+    return min(int(text), MAX_OFFSET) if text and text.isdecimal() else 0
 
 
 def _board_context(request, filter_form: BoardFilterForm, stage_ids: list[int] | None = None) -> dict:

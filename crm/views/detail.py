@@ -32,7 +32,7 @@ def _lead(request, pk: int) -> Lead:
 
 def _before(request) -> int | None:
     value = request.GET.get("before", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 def _context(request, lead: Lead, **extra) -> dict:

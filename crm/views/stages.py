@@ -81,7 +81,7 @@ def stage_move(request, pk: int):
 @roles_required(Role.OWNER)
 @require_POST
 def stage_reorder_view(request):
-    ids = [int(part) for part in request.POST.get("order", "").split(",") if part.strip().isdigit()]
+    ids = [int(part) for part in request.POST.get("order", "").split(",") if part.strip().isdecimal()]
     return _run(request, stage_reorder, _("Stages reordered."), ordered_ids=ids)
 
 
