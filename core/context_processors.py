@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Role
 
 # (url name, label, icon, roles). An entry appears only once its URL exists, so capabilities not
-# built yet stay hidden instead of being dead links.
+# built yet stay hidden instead of being dead links, and only to the roles its view admits, so nobody
+# is shown a link that answers 403.
 SIDEBAR = [
     ("tenants:home", _("Dashboard"), "home", None),
-    ("crm:lead-list", _("Leads"), "users", None),
+    ("crm:lead-list", _("Leads"), "users", (Role.OWNER, Role.SELLER)),
     ("crm:board", _("Pipeline"), "columns", (Role.OWNER, Role.SELLER)),
     ("agenda:calendar", _("Agenda"), "calendar", (Role.OWNER, Role.SELLER)),
     ("chats:inbox", _("Chats"), "chat", (Role.OWNER, Role.SELLER)),
@@ -32,7 +33,11 @@ def _sidebar(request, membership):
             continue
         try:
             url = reverse(name)
-        except NoReverseMatch:
+            view = resolve(url).func
+        except (NoReverseMatch, Resolver404):
+            continue
+        allowed = getattr(view, "allowed_roles", ())
+        if allowed and membership.role not in allowed:
             continue
         active = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"name": name, "url": url, "label": label, "icon": icon, "active": active})

@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 
 from core.context import client_ip, client_ip_var, request_id_var, valid_request_id
 
@@ -52,7 +53,8 @@ class RequestIdMiddleware:
 
 
 def language_for(request) -> str:
-    """A signed-in user's own choice, else (anonymous) the language cookie, else the tenant's, else the default."""
+    """A signed-in user's own choice, else (anonymous) the language cookie, else the tenant's, else (on the
+    public site) the browser's Accept-Language, else the default."""
     supported = {code for code, _name in settings.LANGUAGES}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.language in supported:
@@ -65,7 +67,8 @@ def language_for(request) -> str:
         return tenant.language
     if cookie in supported:
         return cookie
-    return settings.LANGUAGE_CODE
+    # Only the public site reads the browser: a company's pages speak the company's language.
+    return translation.get_language_from_request(request)
 
 
 def timezone_for(request) -> zoneinfo.ZoneInfo | None:
@@ -96,4 +99,7 @@ class LanguageMiddleware:
             timezone.deactivate()
             translation.deactivate()
         response.headers.setdefault("Content-Language", language)
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or tenant.schema_name == "public":
+            patch_vary_headers(response, ("Accept-Language",))
         return response

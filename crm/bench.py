@@ -45,12 +45,17 @@ CONTENT = {
             "Pregunta por descuentos por volumen.",
             "Volver a llamar después de vacaciones.",
         ],
-        "calls": [
-            "Llamada breve, quiere más información por email.",
-            "Repasamos la propuesta punto por punto.",
-            "No contesta; dejo mensaje.",
-            "Confirma interés, espera el presupuesto.",
-        ],
+        # What a seller writes after a call, by its outcome; answered calls with a plausible length.
+        "calls": {
+            "answered": [
+                ("Llamada breve, quiere más información por email.", 40, 180),
+                ("Repasamos la propuesta punto por punto.", 600, 1500),
+                ("Confirma interés, espera el presupuesto.", 120, 420),
+            ],
+            "no_answer": ["No contesta; vuelvo a llamar mañana.", "No coge el teléfono."],
+            "voicemail": ["Salta el buzón; dejo mensaje para que nos llame.", "Dejo mensaje en el buzón de voz."],
+            "busy": ["Comunica; lo intento más tarde."],
+        },
         "next_actions": [
             "Enviar presupuesto",
             "Llamar para seguimiento",
@@ -94,12 +99,16 @@ CONTENT = {
             "Asked about volume discounts.",
             "Call back after the holidays.",
         ],
-        "calls": [
-            "Short call, wants more details by email.",
-            "Went through the proposal point by point.",
-            "No answer; left a voicemail.",
-            "Confirmed interest, waiting for the quote.",
-        ],
+        "calls": {
+            "answered": [
+                ("Short call, wants more details by email.", 40, 180),
+                ("Went through the proposal point by point.", 600, 1500),
+                ("Confirmed interest, waiting for the quote.", 120, 420),
+            ],
+            "no_answer": ["No answer; will try again tomorrow.", "Did not pick up."],
+            "voicemail": ["Went to voicemail; left a message asking them to call back.", "Left a voicemail."],
+            "busy": ["Line busy; will try later."],
+        },
         "next_actions": [
             "Send the quote",
             "Follow-up call",
@@ -332,7 +341,7 @@ def _one_lead(
             actor_id=None if system_label else (creator.id if creator else None),
             actor_label=system_label or (creator.name if creator else ""),
             body="",
-            data={"source": str(source), "stage": path[0].display_name},
+            data={"source": str(source), "stage": path[0].display_name, "stage_id": path[0].pk},
         )
     ]
     lost_reason = rng.choice(text["lost_reasons"]) if final is lost else ""
@@ -365,6 +374,11 @@ def _one_lead(
         moment = created_at + ((stage_changed_at if final is not None else span_end) - created_at) * rng.random()
         if rng.random() < 0.5:
             outcome = _weighted(rng, CALL_OUTCOMES)
+            if outcome == "answered":
+                body, shortest, longest = rng.choice(text["calls"][outcome])
+                seconds = rng.randint(shortest, longest)
+            else:
+                body, seconds = rng.choice(text["calls"][outcome]), 0
             entries.append(
                 TimelineEntry(
                     lead_id=lead_id,
@@ -372,8 +386,8 @@ def _one_lead(
                     created_at=moment,
                     actor_id=actor_id,
                     actor_label=actor_name,
-                    body=rng.choice(text["calls"]),
-                    data={"outcome": outcome, "duration": rng.randint(20, 900) if outcome == "answered" else 0},
+                    body=body,
+                    data={"outcome": outcome, "duration": seconds},
                 )
             )
             last_contact = max(last_contact or moment, moment)

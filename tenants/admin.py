@@ -127,3 +127,5 @@ def _superuser_only(request) -> bool:
 admin.site.has_permission = _superuser_only
 admin.site.login = partial(login_through_sign_in, admin.site)
 admin.site.site_header = _("Platform administration")
+admin.site.site_title = _("Platform administration")
+admin.site.index_title = _("Companies and people")

@@ -1,3 +1,4 @@
+import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -80,17 +81,27 @@ class ProfileForm(forms.Form):
     )
 
 
+class UpperCaseRegexField(forms.RegexField):
+    """Codes such as EUR or ES, accepted in any case and with stray spaces."""
+
+    def __init__(self, regex, **kwargs):
+        super().__init__(regex, strip=True, **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
 class TenantSettingsForm(forms.Form):
     name = forms.CharField(label=_("Company name"), max_length=120)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
-    currency = forms.RegexField(
+    currency = UpperCaseRegexField(
         label=_("Currency"),
         regex=r"^[A-Z]{3}$",
         max_length=3,
         error_messages={"invalid": _("Use a three-letter ISO code, such as EUR or USD.")},
     )
-    country = forms.RegexField(
+    country = UpperCaseRegexField(
         label=_("Country"),
         regex=r"^[A-Z]{2}$",
         max_length=2,
@@ -105,6 +116,12 @@ class TenantSettingsForm(forms.Form):
     calendar_provider = forms.ChoiceField(label=_("Calendar"), choices=Tenant.CalendarProvider.choices)
     listed = forms.BooleanField(label=_("Listed on the registration page"), required=False)
 
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"]
+        if country not in phonenumbers.SUPPORTED_REGIONS:
+            raise forms.ValidationError(_("“%(code)s” is not a country code.") % {"code": country})
+        return country
+
 
 class SecretTextarea(forms.Textarea):
     """A textarea that never renders a value, even when the form is shown again after an error."""
@@ -113,8 +130,9 @@ class SecretTextarea(forms.Textarea):
         return None
 
 
-def credential_form_class(kind: str) -> type[forms.Form]:
-    """A form with one field per value the credential holds. Secret fields never render their value."""
+def credential_form_class(kind: str, *, stored: bool = True) -> type[forms.Form]:
+    """A form with one field per value the credential holds. Secret fields never render their value; when
+    values are `stored`, they say that leaving them empty keeps what is stored."""
     fields = {}
     for field in CREDENTIAL_FIELDS[kind]:
         if field.secret:
@@ -125,7 +143,7 @@ def credential_form_class(kind: str) -> type[forms.Form]:
                 label=field.label,
                 required=False,
                 widget=widget,
-                help_text=_("Leave empty to keep the stored value."),
+                help_text=_("Leave empty to keep the stored value.") if stored else "",
             )
         else:
             fields[field.name] = forms.CharField(label=field.label, required=False, max_length=255)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from tenants.models import Membership, MembershipStatus, Tenant, User
 
@@ -35,6 +35,7 @@ def listed_tenants() -> QuerySet[Tenant]:
 
 
 def tenant_members(*, tenant: Tenant, status: str | None = None, search: str = "") -> QuerySet[Membership]:
+    """Requests waiting for an answer first, then active members, then disabled ones; by name within each."""
     members = Membership.objects.filter(tenant=tenant).select_related("user", "decided_by")
     if status:
         members = members.filter(status=status)
@@ -42,7 +43,13 @@ def tenant_members(*, tenant: Tenant, status: str | None = None, search: str = "
         from django.db.models import Q
 
         members = members.filter(Q(user__full_name__icontains=search) | Q(user__email__icontains=search))
-    return members.order_by("status", "user__full_name")
+    waiting_first = Case(
+        When(status=MembershipStatus.PENDING, then=Value(0)),
+        When(status=MembershipStatus.ACTIVE, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return members.order_by(waiting_first, "user__full_name", "pk")
 
 
 def pending_count(*, tenant: Tenant) -> int:

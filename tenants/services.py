@@ -231,6 +231,17 @@ def user_profile_update(*, user: User, full_name: str, phone: str, language: str
     return user
 
 
+@transaction.atomic
+def user_password_change(*, user: User, password: str) -> User:
+    """Sets a new password the caller has already checked (current password, validators). Audited, without
+    the password, in the schema of the tenant where it was changed."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    if connection.schema_name != "public":
+        audit_log(action="user.password", actor=user, obj=user)
+    return user
+
+
 def user_language_set(*, user: User, language: str) -> None:
     if language not in {code for code, _name in settings.LANGUAGES}:
         raise ApplicationError(_("Unsupported language."))

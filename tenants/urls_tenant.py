@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/handoff/", auth.handoff, name="handoff"),
     path("switch/<slug:slug>/", auth.switch_tenant, name="switch"),
     path("profile/", pages.profile, name="profile"),
+    path("profile/password/", pages.profile_password, name="profile-password"),
     path("staff/", staff.staff_list, name="staff"),
     path("staff/<int:pk>/approve/", staff.staff_approve, name="staff-approve"),
     path("staff/<int:pk>/reject/", staff.staff_reject, name="staff-reject"),

@@ -137,7 +137,7 @@ def test_signed_in_user_gets_the_sidebar_and_role_in_their_own_language(owner, c
     assert '<html lang="fr">' in body
     assert "Tableau de bord" in body
     assert "Équipe" in body
-    assert "en tant que Propriétaire." in body
+    assert "en tant que propriétaire." in body
     assert "Dashboard" not in body
 
 

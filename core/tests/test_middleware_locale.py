@@ -20,6 +20,30 @@ def test_public_site_speaks_the_default_language(settings):
     assert '<html lang="es">' in response.content.decode()
 
 
+def test_public_site_speaks_the_browsers_language_to_a_new_visitor(settings):
+    settings.LANGUAGE_CODE = "es"
+
+    response = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9,en;q=0.8").get("/login/")
+
+    assert response["Content-Language"] == "fr"
+    assert "Accept-Language" in response["Vary"]
+
+
+def test_public_site_prefers_the_cookie_to_the_browsers_language(settings):
+    client = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="fr")
+    client.cookies[COOKIE] = "en"
+
+    assert client.get("/login/")["Content-Language"] == "en"
+
+
+def test_a_company_site_ignores_the_browsers_language(acme):
+    Tenant.objects.filter(pk=acme.pk).update(language="es")
+
+    response = Client(HTTP_HOST="acme.localhost", HTTP_ACCEPT_LANGUAGE="fr").get("/login/")
+
+    assert response["Content-Language"] == "es"
+
+
 def test_anonymous_visitor_cookie_wins_over_the_tenant_language(acme):
     client = Client(HTTP_HOST="acme.localhost")
     client.cookies[COOKIE] = "fr"

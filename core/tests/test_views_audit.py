@@ -1,11 +1,14 @@
 """The owners' audit log page: filters, pagination, who may see it, and in which time zone."""
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from core.audit import audit_log
 from core.models import AuditEntry
+from core.templatetags.audit_display import ACTION_LABELS
 from tenants.models import Tenant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -129,3 +132,28 @@ def test_entries_record_who_and_from_where(acme, owner, client_for, in_schema):
         entry = AuditEntry.objects.get(action="tenant.settings")
     assert (entry.actor_kind, entry.ip, entry.request_id) == ("user", "127.0.0.1", "req-abc-123")
     assert entry.actor_label == f"{owner.user.full_name} <{owner.user.email}>"
+
+
+def test_actions_and_objects_are_named_in_words_and_filter_by_their_code(acme, entries, owner, client_for, in_schema):
+    with in_schema(acme):
+        audit_log(action="some.future_action", actor=owner.user, object_type="crm.lead", object_repr="Lead Gamma")
+
+    body = client_for(owner).get("/audit/").content.decode()
+
+    assert '<span title="lead.move">Lead moved</span>' in body
+    assert '<span title="tenant.settings">Company settings changed</span>' in body
+    assert '<option value="lead.create" >Lead created</option>' in body
+    assert '<option value="crm.lead" >Lead</option>' in body
+    assert '<span title="some.future_action">some.future_action</span>' in body
+
+
+def test_every_recorded_action_has_a_label():
+    root = Path(__file__).resolve().parents[2]
+    recorded = set()
+    for path in [*root.glob("core/*.py"), *root.glob("crm/**/*.py"), *root.glob("tenants/**/*.py")]:
+        if {"tests", "management"} & set(path.parts):  # commands' argparse has action="store_true"
+            continue
+        text = path.read_text()
+        recorded |= set(re.findall(r'action="([a-z_.]+)"', text))
+        recorded |= {f"{scope}.throttled" for scope in re.findall(r'scope="([a-z_]+)"', text)}
+    assert recorded - set(ACTION_LABELS) == set()

@@ -45,6 +45,23 @@ class Preview:
     total_rows: int
     error: str = ""
 
+    @property
+    def complete(self) -> bool:
+        """Whether the preview shows every row of the file, so its counts are those of the import."""
+        return len(self.rows) >= self.total_rows
+
+    @property
+    def importable(self) -> int:
+        return sum(1 for row in self.rows if row.ok)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for row in self.rows if row.check.ok and not row.ok)
+
+    @property
+    def invalid(self) -> int:
+        return sum(1 for row in self.rows if not row.check.ok)
+
 
 def import_preview(*, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview:
     """The header mapping and the first `limit` rows with what would happen to each: imported, skipped as a

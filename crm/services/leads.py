@@ -128,7 +128,7 @@ def lead_create(
         lead=lead,
         kind=TimelineEntry.Kind.CREATED,
         actor=actor,
-        data={"source": lead.source, "stage": lead.stage.display_name},
+        data={"source": lead.source, "stage": lead.stage.display_name, "stage_id": lead.stage_id},
     )
     audit_log(action="lead.create", actor=actor, obj=lead)
     if announce:

@@ -1,11 +1,16 @@
-"""Small display helpers for CRM pages: money, initials, call durations, timeline entry templates."""
+"""Small display helpers for CRM pages: money, phones, language names, initials, call durations, timeline
+entry templates."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+import phonenumbers
 from django import template
+from django.conf import settings
+from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -14,14 +19,64 @@ CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "MXN": "MX$", "COP": 
 
 @register.filter
 def money(value, currency: str = "") -> str:
-    """`12.500 €` in the active language's number format, without cents."""
+    """An amount without cents in the active language's number format, with the currency where that
+    language puts it: `€12,500` in English, `12 500 €` in Spanish and French. A code without a known
+    symbol is written out (`CHF 12,500`, `12 500 CHF`)."""
     try:
-        amount = Decimal(value or 0)
+        amount = Decimal(value or 0).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     except (InvalidOperation, TypeError, ValueError):
         return ""
+    # Rounded first: number_format only cuts the digits after decimal_pos.
     number = number_format(amount, decimal_pos=0, use_l10n=True, force_grouping=True)
-    symbol = CURRENCY_SYMBOLS.get((currency or "").upper(), currency or "")
-    return f"{number} {symbol}".strip()
+    code = (currency or "").upper()
+    symbol = CURRENCY_SYMBOLS.get(code, code)
+    if not symbol:
+        return number
+    if (get_language() or "").split("-")[0] == "en":
+        joiner = "" if code in CURRENCY_SYMBOLS else "\xa0"
+        return f"{symbol}{joiner}{number}" if not number.startswith("-") else f"-{symbol}{joiner}{number[1:]}"
+    return f"{number}\xa0{symbol}"
+
+
+@register.filter
+def percent(value) -> str:
+    """`50.9%` in English, `50,9 %` in Spanish and French; an em dash for no value."""
+    if value is None or value == "":
+        return "—"
+    number = floatformat(value, -1)
+    return f"{number}%" if (get_language() or "").split("-")[0] == "en" else f"{number}\xa0%"
+
+
+@register.filter
+def phone(value) -> str:
+    """An E.164 number as people read it: `+34 612 34 56 78`. Anything that does not parse stays as is."""
+    text = (value or "").strip()
+    if not text.startswith("+"):
+        return text
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.filter
+def language_name(code) -> str:
+    """A language code (`es`) as its name in the reader's language (`Spanish`); an unknown code as given."""
+    names = dict(settings.LANGUAGES)
+    key = (code or "").lower()
+    return str(names[key]) if key in names else (code or "")
+
+
+@register.simple_tag(takes_context=True)
+def stage_label(context, stage_id, recorded: str = "") -> str:
+    """A stage named in the history, as the reader calls it today: names are recorded in the language of
+    whoever made the change, so the page's `stages` give the current name in the reader's language. The
+    recorded name stays when the stage is gone or the page has no stages."""
+    for stage in context.get("stages") or ():
+        if stage.pk == stage_id:
+            return stage.display_name
+    return recorded or ""
 
 
 @register.filter

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from crm import demo
+from crm.bench import CONTENT
 from crm.models import Lead, Stage, Tag, TimelineEntry
 from tenants.models import Role, Tenant
 
@@ -93,6 +94,27 @@ def test_seeded_leads_look_like_a_real_pipeline(acme, demo_people):
         sample = Lead.objects.order_by("id").first()
         assert sample.search_text.startswith(f"{sample.first_name.lower()[:1]}")
         assert sample.phone[1:] in sample.search_text
+
+
+def test_seeded_calls_read_like_their_outcome(acme, demo_people):
+
+    written = {
+        outcome: {entry[0] if isinstance(entry, tuple) else entry for entry in texts}
+        for outcome, texts in CONTENT["es"]["calls"].items()
+    }
+    lengths = {body: (shortest, longest) for body, shortest, longest in CONTENT["es"]["calls"]["answered"]}
+    with schema_context(acme.schema_name):
+        demo.seed(tenant=acme, stdout=StringIO())
+
+        calls = list(TimelineEntry.objects.filter(kind=TimelineEntry.Kind.CALL).values_list("body", "data"))
+
+    assert {data["outcome"] for _body, data in calls} == {"answered", "no_answer", "voicemail", "busy"}
+    for body, data in calls:
+        assert body in written[data["outcome"]]
+        if data["outcome"] == "answered":
+            assert lengths[body][0] <= data["duration"] <= lengths[body][1]
+        else:
+            assert data["duration"] == 0
 
 
 def test_seed_is_deterministic(acme, demo_people):

@@ -119,7 +119,7 @@ def test_timeline_is_newest_first_in_pages_with_load_older(tenant, owner, client
 
 def test_every_kind_renders_from_its_data_and_unknown_kinds_use_the_default(tenant, owner, client_for):
     lead = LeadFactory()
-    TimelineEntryFactory(lead=lead, kind="stage", body="", data={"from": "Nuevo", "to": "Ganado", "to_id": 1})
+    TimelineEntryFactory(lead=lead, kind="stage", body="", data={"from": "Nuevo", "to": "Ganado"})
     TimelineEntryFactory(lead=lead, kind="assignment", body="", data={"from": "", "to": "Marta Soler"})
     TimelineEntryFactory(lead=lead, kind="call", body="Call back", data={"outcome": "answered", "duration": 270})
     TimelineEntryFactory(lead=lead, kind="sales_document", body="Quote Q-2026-001 sent", data={"number": 1})
@@ -194,6 +194,30 @@ def test_call_is_logged_with_outcome_and_duration(tenant, owner, client_for, dur
     call = TimelineEntry.objects.get(lead=lead, kind=TimelineEntry.Kind.CALL)
     assert (call.data, call.body) == ({"outcome": "voicemail", "duration": seconds}, "Left a message")
     assert 'hx-swap-oob="afterbegin"' in response.content.decode()
+
+
+def test_a_logged_call_refreshes_the_last_contact_in_the_key_facts(english, tenant, owner, client_for):
+    lead = LeadFactory(last_contact_at=None)
+
+    response = client_for(owner).post(f"/leads/{lead.pk}/calls/", {"outcome": "answered", "duration": "3"}, **HTMX)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<section id="lead-summary" class="lead-summary card" aria-label="Lead" hx-swap-oob="true">' in body
+    lead.refresh_from_db()
+    assert lead.last_contact_at is not None
+    summary = body[body.index('id="lead-summary"') :]
+    assert re.search(r"<dt>Last contact</dt><dd>\d\d/\d\d/\d{4} ", summary)
+    assert "Never" not in summary
+
+
+def test_a_note_leaves_the_key_facts_alone(tenant, owner, client_for):
+    lead = LeadFactory()
+
+    response = client_for(owner).post(f"/leads/{lead.pk}/notes/", {"body": "Prefers mornings"}, **HTMX)
+
+    assert response.status_code == 200
+    assert 'id="lead-summary"' not in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -337,6 +361,14 @@ def test_lost_with_reason(tenant, owner, client_for):
     assert (lead.stage.key, lead.lost_reason) == ("lost", "No budget")
 
 
+def test_a_lost_lead_shows_its_reason_in_the_stage_form(tenant, owner, client_for):
+    lead = LeadFactory(stage=stage("lost"), lost_reason="Went with a competitor")
+
+    body = client_for(owner).get(f"/leads/{lead.pk}/").content.decode()
+
+    assert 'name="lost_reason" maxlength="255" value="Went with a competitor"' in body
+
+
 def test_owner_reassigns_and_the_history_says_so(tenant, acme, owner, make_member, client_for):
     before, after = make_member(acme, Role.SELLER), make_member(acme, Role.SELLER)
     lead = LeadFactory(seller=before.user)
@@ -401,3 +433,31 @@ def test_detail_page_queries_do_not_grow_with_the_history(tenant, owner, client_
         TimelineEntryFactory(lead=lead, kind=["note", "call", "document"][n % 3], actor=owner.user)
 
     assert _detail_queries(client, lead) == with_five
+
+
+def test_the_history_names_stages_in_the_readers_language_whoever_moved_the_lead(tenant, owner, client_for):
+    lead = LeadFactory(stage=stage("new"))
+    english = client_for(owner)
+    english.post("/i18n/set-language/", {"language": "en"})
+    english.post(f"/leads/{lead.pk}/stage/", {"stage": stage("negotiation").pk}, **HTMX)
+    entry = TimelineEntry.objects.get(lead=lead, kind=TimelineEntry.Kind.STAGE)
+    assert (entry.data["from"], entry.data["to"]) == ("New", "Negotiation")
+
+    newer = TimelineEntryFactory(lead=lead, kind="note", body="Later")
+
+    english.post("/i18n/set-language/", {"language": "fr"})
+    page = english.get(f"/leads/{lead.pk}/").content.decode()
+    older = english.get(f"/leads/{lead.pk}/timeline/", {"before": newer.pk}, **HTMX).content.decode()
+
+    assert "Déplacé de Nouveau vers Négociation" in page
+    assert "Déplacé de Nouveau vers Négociation" in older
+
+
+def test_a_stage_gone_since_keeps_its_recorded_name_in_the_history(tenant, owner, client_for):
+    lead = LeadFactory()
+    TimelineEntryFactory(lead=lead, kind="stage", data={"from": "Old column", "to": "Gone", "from_id": 0, "to_id": -1})
+
+    body = client_for(owner).get(f"/leads/{lead.pk}/").content.decode()
+
+    assert "Old column" in body
+    assert "Gone" in body

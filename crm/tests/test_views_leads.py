@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -136,7 +137,7 @@ def test_htmx_requests_get_only_the_results_fragment(tenant, owner, client_for):
 
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="lead-results">')
-    assert "+34612000001" in body
+    assert "+34 612 00 00 01" in body
     assert "<html" not in body
 
 
@@ -525,6 +526,46 @@ def test_import_flow_upload_preview_confirm_enqueue_run(
     finished = client.get(f"/leads/import/{job.pk}/", **HTMX)
     assert b"hx-trigger" not in finished.content
     assert b'data-testid="created">1<' in finished.content
+
+
+def test_the_preview_counts_what_will_be_imported_and_what_is_skipped(english, tenant, owner, client_for):
+    LeadFactory(phone="+34699000111")
+    client = client_for(owner)
+    _upload(client)
+    job = ImportJob.objects.get()
+
+    body = client.get(f"/leads/import/{job.pk}/").content.decode()
+
+    assert "The file's 3 rows" in body
+    assert re.search(r'data-testid="preview-summary">\s*1 will be imported · 1 duplicate skipped · ', body)
+    assert "1 row with errors skipped" in body
+    assert ">Import 1 lead</button>" in body
+    assert "The other 2 rows are skipped." in body
+    assert "Import 3 rows" not in body
+
+
+def test_a_preview_of_part_of_a_long_file_counts_the_whole_file_on_its_button(english, tenant, owner, client_for):
+    client = client_for(owner)
+    _upload(client, data=csv_bytes("phone", *[f"6120000{n:02d}" for n in range(25)]))
+    job = ImportJob.objects.get()
+
+    body = client.get(f"/leads/import/{job.pk}/").content.decode()
+
+    assert "The first 20 rows of 25" in body
+    assert ">Import the file (25 rows)</button>" in body
+    assert "Rows with errors or a phone already in your leads are skipped." in body
+
+
+def test_a_file_with_nothing_to_import_offers_no_import_button(english, tenant, owner, client_for):
+    client = client_for(owner)
+    _upload(client, data=csv_bytes("phone", "12", "34"))
+    job = ImportJob.objects.get()
+
+    body = client.get(f"/leads/import/{job.pk}/").content.decode()
+
+    assert 'data-testid="nothing-to-import"' in body
+    assert f'action="/leads/import/{job.pk}/confirm/"' not in body
+    assert f'action="/leads/import/{job.pk}/discard/"' in body
 
 
 def test_an_upload_without_a_phone_column_is_refused_on_the_form(tenant, owner, client_for):

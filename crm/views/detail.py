@@ -42,7 +42,7 @@ def _context(request, lead: Lead, **extra) -> dict:
         "currency": request.tenant.currency,
         "can_assign": can_assign,
         "stages": stages(),
-        "stage_form": StageChangeForm(initial={"stage": lead.stage_id}),
+        "stage_form": StageChangeForm(initial={"stage": lead.stage_id, "lost_reason": lead.lost_reason}),
         "assign_form": AssignForm(tenant=request.tenant, initial={"seller": lead.seller_id or ""})
         if can_assign
         else None,
@@ -64,9 +64,10 @@ def _answer(request, lead: Lead, fragment: str, *, status: int = 200, **extra):
     return TemplateResponse(request, template, _context(request, lead, **extra), status=status)
 
 
-def _timeline_form(request, pk: int, form_class, name: str, write):
+def _timeline_form(request, pk: int, form_class, name: str, write, *, refreshes_summary: bool = False):
     """Validates `form_class`, calls `write(lead, cleaned_data) -> TimelineEntry`, and answers with a fresh
-    form plus the new entry on top of the history, or with the form and its errors (422)."""
+    form plus the new entry on top of the history (and the key facts, when `write` changes them), or with
+    the form and its errors (422)."""
     lead = _lead(request, pk)
     form = form_class(request.POST, request.FILES)
     if form.is_valid():
@@ -75,7 +76,7 @@ def _timeline_form(request, pk: int, form_class, name: str, write):
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            return _answer(request, lead, f"{name}-form", new_entry=entry)
+            return _answer(request, lead, f"{name}-form", new_entry=entry, summary_oob=refreshes_summary)
     return _answer(request, lead, f"{name}-form", status=422, **{f"{name}_form": form})
 
 
@@ -92,7 +93,8 @@ def lead_timeline_view(request, pk: int):
     """Older entries, for the "Load older" button."""
     lead = _lead(request, pk)
     page = timeline_page(lead=lead, before_id=_before(request))
-    return TemplateResponse(request, "crm/lead_detail.html#timeline-page", {"lead": lead, "timeline": page})
+    context = {"lead": lead, "timeline": page, "stages": stages()}
+    return TemplateResponse(request, "crm/lead_detail.html#timeline-page", context)
 
 
 @roles_required(*LEAD_ROLES)
@@ -142,7 +144,8 @@ def lead_call_view(request, pk: int):
             lead=lead, actor=request.user, outcome=data["outcome"], duration_seconds=data["duration"], body=data["body"]
         )
 
-    return _timeline_form(request, pk, CallForm, "call", write)
+    # A call is a contact: the key facts' "Last contact" changes with it.
+    return _timeline_form(request, pk, CallForm, "call", write, refreshes_summary=True)
 
 
 @roles_required(*LEAD_ROLES)

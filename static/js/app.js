@@ -12,10 +12,25 @@
     }
   }, true);
 
+  // The phone menu: the ☰ button opens and closes it; a tap outside it or Escape closes it.
+  function setSidebar(open) {
+    document.body.classList.toggle("sidebar-open", open);
+    var toggle = document.querySelector("[data-toggle-sidebar]");
+    if (toggle) { toggle.setAttribute("aria-expanded", open ? "true" : "false"); }
+  }
+
   document.addEventListener("click", function (event) {
     var close = event.target.closest(".toast-close");
     if (close) { close.parentElement.remove(); return; }
-    if (event.target.closest("[data-toggle-sidebar]")) { document.body.classList.toggle("sidebar-open"); }
+    if (event.target.closest("[data-toggle-sidebar]")) {
+      setSidebar(!document.body.classList.contains("sidebar-open"));
+    } else if (document.body.classList.contains("sidebar-open") && !event.target.closest(".sidebar")) {
+      setSidebar(false);
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.body.classList.contains("sidebar-open")) { setSidebar(false); }
   });
 
   // Toasts fade on their own after a while; errors stay until closed.

@@ -16,7 +16,15 @@
       all.indeterminate = checked > 0 && checked < boxes.length;
     }
     var count = form.querySelector("[data-selected-count]");
-    if (count && checked) { count.textContent = count.getAttribute("data-template").replace("%(count)s", checked); }
+    if (count) {
+      if (!count.hasAttribute("data-empty")) { count.setAttribute("data-empty", count.textContent); }
+      count.textContent = checked
+        ? count.getAttribute("data-template").replace("%(count)s", checked)
+        : count.getAttribute("data-empty");
+    }
+    // Nothing to apply until a lead is chosen (the server still refuses an empty selection).
+    var apply = form.querySelector(".bulk-bar button[type=submit]");
+    if (apply) { apply.disabled = checked === 0; }
     var action = form.querySelector("select[name=action]");
     form.querySelectorAll("[data-bulk-field]").forEach(function (field) {
       field.hidden = !action || field.getAttribute("data-bulk-field") !== action.value;

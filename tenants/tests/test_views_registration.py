@@ -174,4 +174,4 @@ def test_registration_then_approval_then_sign_in_opens_the_dashboard(acme, owner
     assert login["Location"] == "/"
     dashboard = newcomer.get("/")
     assert dashboard.status_code == 200
-    assert "You are signed in to Acme Test as Accountant." in dashboard.content.decode()
+    assert "You are signed in to Acme Test as accountant." in dashboard.content.decode()

@@ -64,7 +64,25 @@ def test_owner_updates_name_language_timezone_and_currency(acme, owner, client_f
     }
 
 
-@pytest.mark.parametrize("currency", ["usd", "EURO", "E1R", ""])
+def test_codes_are_accepted_in_lower_case(acme, owner, client_for):
+    response = client_for(owner).post("/settings/", {**SETTINGS, "currency": " usd", "country": "fr "})
+
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert (acme.currency, acme.country) == ("USD", "FR")
+
+
+@pytest.mark.parametrize("country", ["ZZ", "XX", "E", "ESP"])
+def test_an_unknown_country_is_a_field_error(acme, owner, client_for, country):
+    response = client_for(owner).post("/settings/", {**SETTINGS, "country": country})
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["country"]
+    acme.refresh_from_db()
+    assert (acme.name, acme.country) == ("Acme Test", "ES")
+
+
+@pytest.mark.parametrize("currency", ["EURO", "E1R", "€", ""])
 def test_a_bad_currency_is_a_field_error_and_nothing_is_saved(acme, owner, client_for, in_schema, currency):
     response = client_for(owner).post("/settings/", {**SETTINGS, "currency": currency})
 
@@ -154,6 +172,25 @@ def test_owner_sets_a_credential_from_the_edit_page(acme, owner, client_for):
     assert response["Location"] == "/settings/"
     assert vault_get(tenant=acme, kind="openai") == {"api_key": SECRET, "model": "gpt-4o"}
     assert Credential.objects.get(tenant=acme, kind="openai").updated_by == owner.user
+
+
+def test_an_empty_form_for_a_credential_not_set_up_stores_nothing(acme, owner, client_for, in_schema):
+    response = client_for(owner).post("/settings/credentials/openai/", {"api_key": "", "model": ""})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == ["Fill in at least one value, or cancel."]
+    assert not Credential.objects.filter(tenant=acme).exists()
+    with in_schema(acme):
+        assert not AuditEntry.objects.filter(action="credential.set").exists()
+
+
+def test_keep_the_stored_value_is_said_only_when_a_value_is_stored(acme, owner, client_for):
+    first = client_for(owner).get("/settings/credentials/openai/").content.decode()
+    vault_set(tenant=acme, kind="openai", values={"api_key": SECRET, "model": ""}, actor=owner.user)
+    then = client_for(owner).get("/settings/credentials/openai/").content.decode()
+
+    assert "Leave empty to keep the stored value." not in first
+    assert "Leave empty to keep the stored value." in then
 
 
 def test_an_empty_secret_field_keeps_the_stored_secret(acme, openai_credential, owner, client_for):

@@ -26,6 +26,21 @@ def test_staff_list_shows_every_member_of_the_tenant(acme, owner, seller, pendin
     assert emails == {"founder@acme.test", owner.user.email, seller.user.email, pending.user.email}
 
 
+def test_staff_list_puts_requests_waiting_for_an_answer_first(acme, owner, make_member, client_for):
+    make_member(acme, Role.SELLER, MembershipStatus.DISABLED, full_name="Aaron Away")
+    make_member(acme, Role.SELLER, MembershipStatus.PENDING, full_name="Zoe Waiting")
+    make_member(acme, Role.SELLER, MembershipStatus.ACTIVE, full_name="Abel Active")
+
+    response = client_for(owner).get("/staff/")
+
+    statuses = [m.status for m in response.context["page"].object_list]
+    names = [m.user.full_name for m in response.context["page"].object_list]
+    assert (statuses[0], names[0]) == (MembershipStatus.PENDING, "Zoe Waiting")
+    assert (statuses[-1], names[-1]) == (MembershipStatus.DISABLED, "Aaron Away")
+    assert set(statuses[1:-1]) == {MembershipStatus.ACTIVE}
+    assert names[1] == "Abel Active"
+
+
 def test_staff_list_filters_by_status_and_search(acme, owner, seller, pending, client_for):
     client = client_for(owner)
 

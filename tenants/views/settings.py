@@ -57,14 +57,16 @@ def settings_page(request):
 def credential_edit(request, kind: str):
     if kind not in CREDENTIAL_FIELDS:
         raise Http404
-    form_class = credential_form_class(kind)
     masked = vault_masked(tenant=request.tenant).get(kind, {})
+    form_class = credential_form_class(kind, stored=bool(masked))
     # Secret widgets never render a value, so a form shown again after an error keeps its messages
     # without sending a typed secret back to the browser.
     form = form_class(
         request.POST if request.method == "POST" else None,
         initial={f.name: masked.get(f.name, "") for f in CREDENTIAL_FIELDS[kind] if not f.secret},
     )
+    if request.method == "POST" and form.is_valid() and not masked and not any(form.cleaned_data.values()):
+        form.add_error(None, _("Fill in at least one value, or cancel."))
     if request.method == "POST" and form.is_valid():
         vault_set(tenant=request.tenant, kind=kind, values=form.cleaned_data, actor=request.user)
         messages.success(request, _("%(name)s credentials saved.") % {"name": Credential.Kind(kind).label})

@@ -54,8 +54,12 @@ def test_an_owner_imports_a_csv_with_one_bad_row_and_follows_it_to_the_end(
     assert job.status == ImportJob.Status.PREVIEW
     assert not Lead.objects.filter(source=Lead.Source.IMPORT).exists()
 
+    # and the button says how many leads the file will give, the bad row being skipped
+    expect(page.get_by_test_id("preview-summary")).to_contain_text("6 will be imported")
+    expect(page.locator("main")).to_contain_text("The other row is skipped.")
+
     # when she confirms
-    page.get_by_role("button", name="Import 7 rows").click()
+    page.get_by_role("button", name="Import 6 leads").click()
 
     # then the progress page follows the worker to the end, with exact counts
     progress = page.locator("#import-progress")

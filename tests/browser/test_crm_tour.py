@@ -21,7 +21,8 @@ LAPTOP = {"width": 1440, "height": 900}
 
 
 def money(value) -> str:
-    return f"{value:,.0f}"
+    """An amount in euros as an English page shows it."""
+    return f"€{value:,.0f}"
 
 
 def test_an_owner_tours_the_board_the_list_a_lead_and_the_analytics(site, people, person, leads, tenant, screenshot):
@@ -43,7 +44,7 @@ def test_an_owner_tours_the_board_the_list_a_lead_and_the_analytics(site, people
     # then the dashboard sums up the open pipeline
     open_leads = Lead.objects.filter(stage__kind=Stage.Kind.OPEN).aggregate(n=Count("id"), total=Sum("expected_value"))
     pipeline = page.locator('[data-figure="pipeline-value"]')
-    expect(pipeline.locator(".stat-value")).to_have_text(f"{money(open_leads['total'])} EUR")
+    expect(pipeline.locator(".stat-value")).to_have_text(money(open_leads["total"]))
     expect(pipeline).to_contain_text(f"{open_leads['n']} open leads")
     screenshot(page, "dashboard")
 

@@ -72,6 +72,14 @@ def test_on_a_phone_the_sidebar_opens_from_the_menu_button(site, people, person,
     # then the sidebar slides in
     expect(sidebar).to_be_in_viewport()
     expect(sidebar.locator('a[data-nav="tenants:staff"]')).to_be_visible()
+    expect(page.locator("[data-toggle-sidebar]")).to_have_attribute("aria-expanded", "true")
+
+    # when she taps the page beside it
+    page.touchscreen.tap(360, 400)
+
+    # then it slides away again
+    expect(sidebar).not_to_be_in_viewport()
+    expect(page.locator("[data-toggle-sidebar]")).to_have_attribute("aria-expanded", "false")
 
 
 def test_choosing_french_in_the_header_shows_the_page_in_french(site, people, person):
@@ -117,7 +125,7 @@ def test_a_member_of_two_companies_switches_from_the_header(site, people, person
     expect(page).to_have_url(site.url("globex", "/"))
     expect(page.locator(".topbar .brand")).to_have_text("Globex Test")
     expect(page.locator("h1")).to_have_text("Welcome, Bea")
-    expect(page.locator(".content p.muted").first).to_have_text("You are signed in to Globex Test as Owner.")
+    expect(page.locator(".content p.muted").first).to_have_text("You are signed in to Globex Test as owner.")
     expect(page.locator('nav.sidebar a[data-nav="tenants:staff"]')).to_be_visible()
     # and the switcher there offers the way back to acme
     back = page.get_by_test_id("tenant-switcher").locator("a", has_text="Acme Test")
