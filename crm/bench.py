@@ -276,9 +276,12 @@ def seed_leads(
         copy_rows(TimelineEntry, entries, with_pk=False)
         copy_rows(Through, links, with_pk=False)
         written_entries += len(entries)
+    # Planner statistics now, and (outside a transaction) the vacuum autovacuum would otherwise start
+    # in the middle of whatever runs next: a long-lived table is vacuumed and analysed.
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
         for model in (Lead, TimelineEntry, Through):
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
     return SeedResult(
         leads=count, entries=written_entries, tags=len(tags), seconds=round(clock.monotonic() - started, 2)
     )

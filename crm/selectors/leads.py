@@ -9,7 +9,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from crm.models import Lead, Stage, Tag, TimelineEntry
+from crm.models import SEARCH_VECTOR, Lead, Stage, Tag, TimelineEntry
 from crm.phones import digits, words
 from tenants.models import Membership, MembershipStatus, Role
 
@@ -54,7 +54,9 @@ def search_leads(leads: QuerySet[Lead], query: str) -> QuerySet[Lead]:
     if not terms:
         return leads.none()
     # Terms are [a-z0-9] only (plus our own operators), so the raw query cannot be malformed.
-    return leads.filter(search_vector=SearchQuery(" & ".join(terms), search_type="raw", config="simple"))
+    return leads.annotate(search_vector=SEARCH_VECTOR).filter(
+        search_vector=SearchQuery(" & ".join(terms), search_type="raw", config="simple")
+    )
 
 
 @dataclass

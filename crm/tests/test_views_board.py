@@ -105,19 +105,20 @@ def test_owner_filters_by_seller_and_by_unassigned(tenant, owner, seller, client
 
 
 def test_column_loads_more_cards_with_the_filters_and_a_next_sentinel(tenant, owner, client_for):
-    for n in range(45):
+    for n in range(35):
         LeadFactory(stage=stage("contacted"), source=Lead.Source.WEBSITE, first_name=f"Web{n:02d}")
     LeadFactory(stage=stage("contacted"), source=Lead.Source.REFERRAL, first_name="Referral")
     client = client_for(owner)
     contacted = stage("contacted").pk
 
     first = client.get("/pipeline/", {"source": "website"})
-    second = client.get(f"/pipeline/column/{contacted}/", {"source": "website", "offset": 20}, **HTMX)
-    third = client.get(f"/pipeline/column/{contacted}/", {"source": "website", "offset": 40}, **HTMX)
+    second = client.get(f"/pipeline/column/{contacted}/", {"source": "website", "offset": 15}, **HTMX)
+    third = client.get(f"/pipeline/column/{contacted}/", {"source": "website", "offset": 30}, **HTMX)
 
-    assert f"/pipeline/column/{contacted}/?source=website&amp;offset=20" in first.content.decode()
-    assert second.content.decode().count('class="board-card"') == 20
-    assert f"/pipeline/column/{contacted}/?source=website&amp;offset=40" in second.content.decode()
+    assert first.content.decode().count('class="board-card"') == 15
+    assert f"/pipeline/column/{contacted}/?source=website&amp;offset=15" in first.content.decode()
+    assert second.content.decode().count('class="board-card"') == 15
+    assert f"/pipeline/column/{contacted}/?source=website&amp;offset=30" in second.content.decode()
     assert third.content.decode().count('class="board-card"') == 5
     assert "board-more" not in third.content.decode()
     assert "Referral" not in second.content.decode() + third.content.decode()

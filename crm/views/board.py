@@ -19,7 +19,7 @@ from crm.services.leads import lead_move
 from tenants.access import roles_required
 from tenants.models import Role
 
-PER_COLUMN = 20
+PER_COLUMN = 15  # a column shows about eight cards on a laptop; more load as it scrolls
 BOARD_ROLES = (Role.OWNER, Role.SELLER)
 MAX_OFFSET = 1_000_000  # past any column; a bigger number would overflow the query's OFFSET
 
