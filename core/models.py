@@ -5,6 +5,22 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def user_reference(*, blank: bool = True, **options) -> models.ForeignKey:
+    """A tenant-schema model's link to a user, who lives in the public schema. No database constraint and
+    no cascade: PostgreSQL would have to cascade across schemas, and Django's collector only sees the
+    current schema (deleting a user would fail on tables it cannot see). Users are disabled rather than
+    deleted; a deleted one leaves a dangling id that reads as None through select_related (LEFT JOIN)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=blank,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        **options,
+    )
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -22,15 +38,7 @@ class AuditEntry(models.Model):
         AGENT = "agent", _("AI agent")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        verbose_name=_("actor"),
-    )
+    actor = user_reference(verbose_name=_("actor"))
     actor_kind = models.CharField(_("actor kind"), max_length=16, choices=ActorKind.choices, default=ActorKind.USER)
     actor_label = models.CharField(_("who"), max_length=255, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, user_reference
 
 # What lead search matches: the same expression in the index and in queries, so the index is used.
 SEARCH_VECTOR = SearchVector("search_text", config="simple")
@@ -89,17 +88,7 @@ class Lead(TimeStampedModel):
     company = models.CharField(_("company"), max_length=120, blank=True)
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="leads", verbose_name=_("stage"))
     stage_changed_at = models.DateTimeField(_("in this stage since"), auto_now_add=True)
-    seller = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        # Users live in the public schema: no cross-schema cascade. Users are disabled, not deleted;
-        # a deleted one leaves a dangling id that reads as "unassigned" (LEFT JOIN).
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        verbose_name=_("seller"),
-    )
+    seller = user_reference(verbose_name=_("seller"))  # a deleted user reads as "unassigned"
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.MANUAL)
     tags = models.ManyToManyField(Tag, blank=True, related_name="leads", verbose_name=_("tags"))
     expected_value = models.DecimalField(_("expected value"), max_digits=12, decimal_places=2, default=0)
@@ -171,14 +160,7 @@ class TimelineEntry(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=32, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-    )
+    actor = user_reference()
     actor_label = models.CharField(max_length=255, blank=True)
     body = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -204,9 +186,7 @@ class LeadDocument(TimeStampedModel):
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
-    )
+    uploaded_by = user_reference(blank=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -242,9 +222,7 @@ class ImportJob(TimeStampedModel):
     file = models.FileField(upload_to="imports/", max_length=255)
     original_name = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEW)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
-    )
+    created_by = user_reference(blank=False)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
