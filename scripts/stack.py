@@ -10,6 +10,7 @@ This file imports nothing from Django: it has to prepare the services before Dja
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -216,11 +217,14 @@ def stop_services() -> int:
     if _redis_running(pidfile):
         os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
         log("embedded Redis stopped")
-    if (VAR / "pg" / "postmaster.pid").exists():
-        import pgserver
-
-        server = pgserver.get_server(VAR / "pg", cleanup_mode="stop")
-        server.cleanup()
+    postmaster = VAR / "pg" / "postmaster.pid"
+    if postmaster.exists():
+        pid = int(postmaster.read_text().splitlines()[0])
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.1)
         log("embedded PostgreSQL stopped")
     return 0
 
