@@ -115,6 +115,7 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 def run() -> int:
     env = service_env()
+    env.setdefault("SITE_PORT", env.get("PORT", "8000"))  # links printed and built outside requests
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")
     port = env.get("PORT", "8000")

@@ -27,11 +27,15 @@ PEOPLE = [
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
-    rows = [("platform superuser", "admin@demo.test", "http://localhost:8000/admin/")]
+    from tenants.urlbuilder import site_origin
+
+    rows = [("platform superuser", "admin@demo.test", site_origin(settings.BASE_DOMAIN) + "/admin/")]
     for slug, _name, *_rest in TENANTS:
         for key, _full, role, status in PEOPLE:
             if status == MembershipStatus.ACTIVE:
-                rows.append((f"{slug} {role}", f"{key}@{slug}.test", f"http://{slug}.localhost:8000/"))
+                rows.append(
+                    (f"{slug} {role}", f"{key}@{slug}.test", site_origin(f"{slug}.{settings.BASE_DOMAIN}") + "/")
+                )
     return rows
 
 
