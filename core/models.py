@@ -36,6 +36,7 @@ class AuditEntry(models.Model):
         USER = "user", _("User")
         SYSTEM = "system", _("System")
         AGENT = "agent", _("AI agent")
+        LEAD = "lead", _("Lead")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = user_reference(verbose_name=_("actor"))

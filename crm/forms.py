@@ -9,9 +9,9 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
+from core.phones import normalize_phone
 from crm.csvfiles import MAX_IMPORT_BYTES
 from crm.models import Lead, Stage
-from crm.phones import normalize_phone
 from crm.selectors.leads import SORTS, LeadFilters
 
 UNASSIGNED = "none"

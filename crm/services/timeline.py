@@ -23,8 +23,12 @@ def _actor_label(actor) -> str:
 def timeline_add(
     *, lead: Lead, kind: str, actor=None, actor_label: str = "", body: str = "", data: dict | None = None
 ) -> TimelineEntry:
-    """Appends one entry to the lead's history. `actor=None` means the system (or pass `actor_label`,
-    e.g. "AI agent"). Contacts (notes excluded) also update the lead's last contact time."""
+    """Appends one entry to the lead's history. `actor` is a person, a `core.actors.Actor` (the AI agent,
+    the lead on a public page) or None for the system (or pass `actor_label`)."""
+    from core.actors import Actor
+
+    if isinstance(actor, Actor):
+        actor_label, actor = actor_label or str(actor.label), actor.user
     entry = TimelineEntry.objects.create(
         lead=lead,
         kind=kind,

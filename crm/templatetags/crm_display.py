@@ -109,20 +109,21 @@ def call_outcome(value: str) -> str:
 
 @register.filter
 def timeline_templates(entry) -> list[str]:
-    """The templates that may render this entry's body: its kind's own, then the default. New kinds
-    (message, appointment, sales_document, odoo_sync, ...) only add `crm/timeline/_<kind>.html`."""
-    kind = "".join(char for char in str(entry.kind) if char.isalnum() or char == "_")
-    return [f"crm/timeline/_{kind}.html", "crm/timeline/_default.html"]
+    """The templates that may render this entry's body: the one its app declared for the kind (see
+    core.registry), then the default."""
+    from core.registry import timeline_kind
+
+    kind = timeline_kind(str(entry.kind))
+    return [kind.template, "crm/timeline/_default.html"] if kind else ["crm/timeline/_default.html"]
 
 
 @register.filter
 def timeline_kind_label(entry) -> str:
-    """The translated name of a known kind; an unknown one (added later) reads like a title."""
-    from crm.models import TimelineEntry
+    """The translated name of a declared kind; an undeclared one reads like a title."""
+    from core.registry import timeline_kind
 
-    if entry.kind in TimelineEntry.Kind.values:
-        return str(TimelineEntry.Kind(entry.kind).label)
-    return str(entry.kind).replace("_", " ").capitalize()
+    kind = timeline_kind(str(entry.kind))
+    return str(kind.label) if kind else str(entry.kind).replace("_", " ").capitalize()
 
 
 @register.filter

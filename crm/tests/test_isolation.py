@@ -159,7 +159,7 @@ def _all_stage_ids(w: World) -> str:
 
 
 COVERED: dict[str, list[Probe]] = {
-    "tenants:home": [Probe("get", lambda w: "/", seller_status=200)],
+    "crm:dashboard": [Probe("get", lambda w: "/", seller_status=200)],
     "crm:analytics": [Probe("get", lambda w: "/analytics/", seller_status=403)],
     "crm:lead-list": [
         Probe("get", lambda w: f"/leads/?seller={w.seller_a.user_id}", seller_status=200),

@@ -14,6 +14,7 @@ from crm.selectors.analytics import chart_data, default_range, seller_choices, s
 from crm.selectors.dashboard import dashboard_figures, has_lead_figures, tenant_zone
 from tenants.access import ALL_ROLES, roles_required
 from tenants.models import Role
+from tenants.selectors import pending_count
 
 
 @roles_required(*ALL_ROLES)
@@ -21,7 +22,10 @@ from tenants.models import Role
 def dashboard(request):
     membership = request.membership
     figures = dashboard_figures(membership=membership) if has_lead_figures(membership) else None
-    return TemplateResponse(request, "crm/dashboard.html", {"figures": figures, "currency": request.tenant.currency})
+    context = {"figures": figures, "currency": request.tenant.currency}
+    if membership.role == Role.OWNER:
+        context["pending_count"] = pending_count(tenant=request.tenant)
+    return TemplateResponse(request, "crm/dashboard.html", context)
 
 
 class AnalyticsFilterForm(forms.Form):
@@ -76,4 +80,4 @@ def analytics(request):
     return TemplateResponse(request, "crm/analytics.html", context)
 
 
-urlpatterns = [path("analytics/", analytics, name="analytics")]
+urlpatterns = [path("", dashboard, name="dashboard"), path("analytics/", analytics, name="analytics")]

@@ -84,7 +84,7 @@ def login_view(request):
             login(request, user)
             ratelimit.reset(scope="login:account", identity=email)
             audit_log(action="login", actor=user, obj=user)
-            return redirect(_safe_next(request, default=reverse("tenants:home")))
+            return redirect(_safe_next(request, default="/"))
     return TemplateResponse(request, "tenants/login.html", {"form": form, "next": _safe_next(request, "")})
 
 
@@ -137,7 +137,7 @@ def tenant_chooser(request):
             _("Your request was sent. An owner of %(company)s will review it.")
             % {"company": form.cleaned_data["tenant"].name},
         )
-        return redirect("tenants:home")
+        return redirect("/")
     return TemplateResponse(
         request, "tenants/tenant_chooser.html", {"memberships": user_memberships(user=request.user), "form": form}
     )
@@ -150,7 +150,7 @@ def switch_tenant(request, slug: str):
     tenant = get_object_or_404(Tenant.objects.exclude(schema_name="public"), slug=slug)
     if active_membership(user=request.user, tenant=tenant) is None:
         messages.error(request, _("You do not have access to that company."))
-        return redirect("tenants:home")
+        return redirect("/")
     token = handoff_token_create(user=request.user, tenant=tenant)
     # The hand-off page exists on tenant hosts only; this view also runs on the public site.
     path = reverse("tenants:handoff", urlconf=settings.ROOT_URLCONF)
@@ -161,14 +161,14 @@ def switch_tenant(request, slug: str):
 def handoff(request):
     """Receives a hand-off token on a tenant's subdomain and signs the user in there."""
     if request.tenant.schema_name == "public":
-        return redirect("tenants:home")
+        return redirect("/")
     try:
         user = handoff_token_consume(token=request.GET.get("token", ""), tenant=request.tenant)
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("tenants:login")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return redirect("tenants:home")
+    return redirect("/")
 
 
 class ThrottledPasswordResetView(auth_views.PasswordResetView):

@@ -39,7 +39,7 @@ PAGES = [
     ("board", "crm:board", None),
     ("list", "crm:lead-list", "search"),
     ("detail", "crm:lead-detail", "lead"),
-    ("dashboard", "tenants:home", None),
+    ("dashboard", "crm:dashboard", None),
     ("analytics", "crm:analytics", None),
 ]
 SELLERS = 5
