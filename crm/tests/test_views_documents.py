@@ -164,7 +164,7 @@ def test_the_lead_search_of_the_new_document_page(lead, accountant, client_for):
     body = _body(client_for(accountant).get("/documents/new/?kind=invoice&q=Gibbons"))
 
     assert "Peter Gibbons" in body
-    assert 'name="lead" value="%s"' % lead.pk in body
+    assert f'name="lead" value="{lead.pk}"' in body
 
 
 # The document page and inline editing -------------------------------------------------------------------
@@ -217,8 +217,8 @@ def test_bad_line_input_answers_422_with_the_message_and_changes_nothing(
 ):
     quote = make_document(lead, owner.user)
     first = quote.lines.get()
-    data = {f"l{first.pk}-{name}": current for name, current in
-            (("description", "Consulting"), ("quantity", "1"), ("unit_price", "100"), ("discount", "0"), ("tax_rate", "21"))}  # fmt: skip
+    current = {"description": "Consulting", "quantity": "1", "unit_price": "100", "discount": "0", "tax_rate": "21"}
+    data = {f"l{first.pk}-{name}": value for name, value in current.items()}
     data[f"l{first.pk}-{field}"] = value
     before = list(SalesDocumentLine.objects.values())
 
@@ -261,8 +261,8 @@ def test_a_plain_post_of_every_line_saves_them_without_javascript(lead, owner, c
     first, second = quote.lines.order_by("position")
     data = {}
     for each, quantity in ((first, "2"), (second, "5")):
-        data.update({f"l{each.pk}-description": each.description, f"l{each.pk}-quantity": quantity,
-                     f"l{each.pk}-unit_price": "10", f"l{each.pk}-discount": "0", f"l{each.pk}-tax_rate": "0"})  # fmt: skip
+        values = {"description": each.description, "quantity": quantity, "unit_price": "10", "tax_rate": "0"}
+        data.update({f"l{each.pk}-{name}": value for name, value in values.items()})
 
     response = client_for(owner).post(f"/documents/{quote.pk}/lines/", data)
 
@@ -285,7 +285,7 @@ def test_a_posted_invoice_has_no_inputs_and_refuses_line_posts(lead, owner, acco
         **HTMX,
     )
 
-    assert 'name="l%s-quantity"' % first.pk not in page
+    assert f'name="l{first.pk}-quantity"' not in page
     assert response.status_code == 422
     assert "A posted invoice cannot be changed. Correct it with a credit note." in _body(response)
     connection.set_tenant(owner.tenant)
