@@ -264,7 +264,9 @@ def product_import_apply(*, token: str, actor, name: str = "") -> tuple[int, int
         try:
             with transaction.atomic():
                 if row.existing is not None:
-                    product_update(product=row.existing, actor=actor, **row.fields)
+                    # Matched by its reference whatever the case: the stored reference stays as it is.
+                    fields = {name: value for name, value in row.fields.items() if name != "sku"}
+                    product_update(product=row.existing, actor=actor, **fields)
                     updated += 1
                 else:
                     product_create(actor=actor, **row.fields)
