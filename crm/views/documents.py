@@ -83,7 +83,7 @@ def _document(request, pk: int) -> SalesDocument:
 
 
 def _require(request, document: SalesDocument, action: str) -> None:
-    if not can_act(membership=request.membership, document=document, action=action):
+    if not can_act(membership=request.membership, document=document, operation=action):
         raise PermissionDenied
 
 
@@ -230,13 +230,13 @@ def _available_actions(request, document: SalesDocument, progress) -> list[str]:
             offered.remove("credit")
     elif kind == Kind.CREDIT_NOTE:
         offered = {State.DRAFT: ["post", "cancel"], State.POSTED: ["send"]}.get(state, [])
-    return [name for name in offered if can_act(membership=request.membership, document=document, action=name)]
+    return [name for name in offered if can_act(membership=request.membership, document=document, operation=name)]
 
 
 def _detail_context(request, document: SalesDocument, **extra) -> dict:
     settings = edits.document_settings()
     lines = document_lines(document=document)
-    editable = document.is_editable and can_act(membership=request.membership, document=document, action="edit")
+    editable = document.is_editable and can_act(membership=request.membership, document=document, operation="edit")
     progress = order_progress(order=document, lines=lines) if document.kind == Kind.ORDER else {}
     sync_template = documents_hooks.sync_template()
     context = {
@@ -254,7 +254,7 @@ def _detail_context(request, document: SalesDocument, **extra) -> dict:
         "actions": _available_actions(request, document, progress),
         "can_pay": document.kind == Kind.INVOICE
         and document.state in (State.POSTED, State.PARTLY_PAID)
-        and can_act(membership=request.membership, document=document, action="payment"),
+        and can_act(membership=request.membership, document=document, operation="payment"),
         "payment_form": PaymentForm(
             initial={"amount": input_number(document.amount_due), "date": edits.tenant_today(), "method": "transfer"}
         ),
