@@ -217,8 +217,9 @@ def _lines(document: SalesDocument, items: list[dict], share: Decimal = Decimal(
                 ),
             )
         )
-    totals = document_totals(((line.subtotal, line.tax_rate) for line in made), currency=document.currency,
-                             rounding=PER_RATE)  # fmt: skip
+    totals = document_totals(
+        ((line.subtotal, line.tax_rate) for line in made), currency=document.currency, rounding=PER_RATE
+    )
     document.untaxed_amount, document.tax_amount, document.total_amount = totals.untaxed, totals.tax, totals.total
     return made
 
@@ -245,8 +246,12 @@ def _chain(rng, *, lead, items, issued, numbers, currency) -> list[tuple[SalesDo
         make(Kind.DELIVERY, State.DONE, parent=order, share=Decimal("0.5") if partly else Decimal(1))
     if order_state in (State.PARTLY_INVOICED, State.INVOICED):
         partly = order_state == State.PARTLY_INVOICED
-        invoice = make(Kind.INVOICE, _weighted(rng, INVOICE_STATES[1:]), parent=order,
-                       share=Decimal("0.5") if partly else Decimal(1))  # fmt: skip
+        invoice = make(
+            Kind.INVOICE,
+            _weighted(rng, INVOICE_STATES[1:]),
+            parent=order,
+            share=Decimal("0.5") if partly else Decimal(1),
+        )
         _pay(rng, invoice)
         if invoice.state == State.POSTED and rng.random() < 0.08:
             credit = make(Kind.CREDIT_NOTE, State.POSTED, parent=invoice)

@@ -185,8 +185,9 @@ def _backdate(document: SalesDocument, issued) -> None:
 
 def _chain(scenario: str, *, lead: Lead, actor, owner, lines: list[dict], notes: str) -> SalesDocument:
     kind = "invoice" if scenario.startswith("invoice") else "quote"
-    document = edits.document_create(lead=lead, kind=kind, actor=actor if kind == "quote" else owner, lines=lines,
-                                     notes=notes)  # fmt: skip
+    document = edits.document_create(
+        lead=lead, kind=kind, actor=actor if kind == "quote" else owner, lines=lines, notes=notes
+    )
     if kind == "invoice":
         return _invoice(scenario, document, owner)
     if scenario == "quote_draft":
@@ -227,11 +228,17 @@ def _chain(scenario: str, *, lead: Lead, actor, owner, lines: list[dict], notes:
     flow.document_post(document=invoice, actor=owner)
     invoice.refresh_from_db()
     if scenario == "order_invoiced_paid":
-        flow.payment_record(document=invoice, amount=invoice.amount_due, on=edits.tenant_today(), method="transfer",
-                            actor=owner)  # fmt: skip
+        flow.payment_record(
+            document=invoice, amount=invoice.amount_due, on=edits.tenant_today(), method="transfer", actor=owner
+        )
     elif scenario == "order_invoiced_partly_paid":
-        flow.payment_record(document=invoice, amount=(invoice.amount_due / 2).quantize(Decimal("0.01")),
-                            on=edits.tenant_today(), method="card", actor=owner)  # fmt: skip
+        flow.payment_record(
+            document=invoice,
+            amount=(invoice.amount_due / 2).quantize(Decimal("0.01")),
+            on=edits.tenant_today(),
+            method="card",
+            actor=owner,
+        )
     elif scenario == "order_credited":
         credit = flow.invoice_credit(document=invoice, actor=owner)
         line = credit.lines.order_by("position").first()
@@ -256,7 +263,8 @@ def _invoice(scenario: str, invoice: SalesDocument, owner) -> SalesDocument:
         # A credit note started by mistake and cancelled.
         flow.document_cancel(document=flow.invoice_credit(document=invoice, actor=owner), actor=owner)
     if scenario == "invoice_paid":
-        flow.payment_record(document=invoice, amount=invoice.amount_due, on=edits.tenant_today(), method="cash",
-                            actor=owner)  # fmt: skip
+        flow.payment_record(
+            document=invoice, amount=invoice.amount_due, on=edits.tenant_today(), method="cash", actor=owner
+        )
         flow.document_send(document=invoice, actor=owner)
     return invoice
