@@ -68,8 +68,8 @@ class ApproveForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
-    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    """What an owner changes about a member: the role here. Name and phone belong to the person."""
+
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 

@@ -172,20 +172,21 @@ def membership_enable(*, membership: Membership, actor: User) -> Membership:
 
 
 @transaction.atomic
-def member_update(*, membership: Membership, actor: User, full_name: str, phone: str, role: str) -> Membership:
-    """An owner edits a member's profile and role. Demoting the last active owner is refused."""
+def member_update(*, membership: Membership, actor: User, role: str) -> Membership:
+    """An owner changes a member's role in this company. The person's account (name, phone) is theirs and
+    shared with every company they work for: only they change it, on their profile page. Demoting the last
+    active owner is refused; a role that does not change writes nothing."""
     if role not in Role.values:
         raise ApplicationError(_("Choose a valid role."))
-    if role != membership.role:
-        _ensure_not_last_owner(membership)
-    user = membership.user
-    before = {"full_name": user.full_name, "phone": user.phone, "role": membership.role}
-    after = {"full_name": full_name.strip(), "phone": phone.strip(), "role": role}
-    user.full_name, user.phone = after["full_name"], after["phone"]
-    user.save(update_fields=["full_name", "phone"])
+    if role == membership.role:
+        return membership
+    _ensure_not_last_owner(membership)
+    before = {"role": membership.role}
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
-    _audit_in(membership.tenant, action="member.update", actor=actor, obj=membership, changes=diff(before, after))
+    _audit_in(
+        membership.tenant, action="member.update", actor=actor, obj=membership, changes=diff(before, {"role": role})
+    )
     return membership
 
 

@@ -97,8 +97,7 @@ def staff_enable(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def staff_edit(request, pk: int):
     membership = _membership(request, pk)
-    initial = {"full_name": membership.user.full_name, "phone": membership.user.phone, "role": membership.role}
-    form = MemberForm(request.POST or None, initial=initial)
+    form = MemberForm(request.POST or None, initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
         try:
             services.member_update(membership=membership, actor=request.user, **form.cleaned_data)
