@@ -4,9 +4,19 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import TIMEZONE_CHOICES, Language, Role, Tenant, User
+from tenants.models import TIMEZONE_CHOICES, Language, Role, Tenant, User, canonical_email
 from tenants.selectors import listed_tenants
 from tenants.vault import CREDENTIAL_FIELDS
+
+
+def _clean_canonical_email(value: str) -> str:
+    email = canonical_email(value)
+    if email is None:
+        raise forms.ValidationError(
+            _("This address contains look-alike letters (such as ſ or ı). Type it with plain letters."),
+            code="lookalike",
+        )
+    return email
 
 
 class LoginForm(forms.Form):
@@ -16,6 +26,9 @@ class LoginForm(forms.Form):
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+    def clean_email(self):
+        return _clean_canonical_email(self.cleaned_data["email"])
 
 
 class RegistrationForm(forms.Form):
@@ -33,10 +46,9 @@ class RegistrationForm(forms.Form):
         self.fields["tenant"].queryset = listed_tenants()
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists. Log in to ask for access."))
-        return email
+        # Whether the address has an account is not said here: the answer is the same either way (the
+        # account's owner is emailed instead), so the form cannot be used to find out who has one.
+        return _clean_canonical_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()

@@ -6,24 +6,31 @@ import re
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from core import ratelimit
 from core.audit import audit_log, diff
 from core.errors import ApplicationError
 from core.realtime import publish
 from tenants.models import Domain, Membership, MembershipStatus, Role, Tenant, User
 from tenants.selectors import pending_count
+from tenants.tasks import registration_existing_notice_task
+from tenants.urlbuilder import public_url
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,40}[a-z0-9]$")
 RESERVED_SLUGS = {"www", "public", "admin", "api", "static", "media", "mail", "app"}
 HANDOFF_SALT = "tenants.handoff"
 HANDOFF_MAX_AGE = 60
+REGISTRATION_NOTICES_PER_HOUR = 3
 
 
 def _publish_pending_count(tenant: Tenant) -> None:
@@ -86,12 +93,39 @@ def tenant_create(
 
 
 @transaction.atomic
-def user_register(*, email: str, full_name: str, password: str, tenant: Tenant, phone: str = "") -> Membership:
-    """A new person asks to join `tenant`: creates the account and a pending membership, tells the owners."""
-    if User.objects.filter(email__iexact=email).exists():
-        raise ApplicationError(_("An account with this email already exists. Log in to ask for access."))
+def user_register(*, email: str, full_name: str, password: str, tenant: Tenant, phone: str = "") -> Membership | None:
+    """A person asks to join `tenant` from the public registration page. A new address gets an account and a
+    pending membership (the owners are told). An address that already has an account gets nothing created
+    and answers None: its owner is emailed, after commit and by a worker, how to sign in and ask to join.
+    The page answers the same either way, so it cannot be used to find out who has an account."""
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        make_password(password)  # the work of creating an account, so both answers take about as long
+        # A few notices an hour at most, so the page cannot be used to flood someone's mailbox.
+        sent = ratelimit.hit(scope="register:notice", identity=f"user:{existing.pk}", window=60 * 60)
+        if sent <= REGISTRATION_NOTICES_PER_HOUR:
+            user_id, tenant_id = existing.pk, tenant.pk
+            transaction.on_commit(lambda: registration_existing_notice_task.delay(user_id, tenant_id))
+        return None
     user = User.objects.create_user(email=email, password=password, full_name=full_name, phone=phone)
     return membership_request(user=user, tenant=tenant)
+
+
+def registration_existing_notice_send(*, user: User, tenant: Tenant) -> None:
+    """Tells the owner of an existing account that someone registered with their address to join `tenant`:
+    how to sign in and ask to join, or reset the password. Nothing else changes."""
+    login_path = reverse("tenants:login", urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+    reset_path = reverse("tenants:password-reset", urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+    context = {
+        "user": user,
+        "company": tenant.name,
+        "login_url": public_url(login_path),
+        "reset_url": public_url(reset_path),
+    }
+    with translation.override(user.language or tenant.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("tenants/email/registration_existing_subject.txt", context).strip()
+        body = render_to_string("tenants/email/registration_existing.txt", context)
+    send_mail(subject, body, None, [user.email])
 
 
 @transaction.atomic

@@ -170,9 +170,12 @@ STORAGES = {
 # with the first). The development default is derived from SECRET_KEY so a fresh clone just works.
 VAULT_KEYS = env.list("VAULT_KEYS", default=[])
 
-# Per-IP and per-account throttles for login, registration and password reset: (attempts, seconds).
+# Throttles for login, registration and password reset: (attempts, seconds). Sign-in failures count per
+# address, per account and address, and against a slower per-account ceiling that browsers the person has
+# signed in with before are exempt from (tenants/throttles.py), so a stranger cannot lock them out.
 THROTTLE_LOGIN_IP = (20, 15 * 60)
-THROTTLE_LOGIN_ACCOUNT = (5, 15 * 60)
+THROTTLE_LOGIN_ACCOUNT_IP = (5, 15 * 60)
+THROTTLE_LOGIN_ACCOUNT = (30, 60 * 60)
 THROTTLE_REGISTER_IP = (10, 60 * 60)
 THROTTLE_PASSWORD_RESET_IP = (5, 60 * 60)
 THROTTLE_PASSWORD_RESET_ACCOUNT = (3, 60 * 60)

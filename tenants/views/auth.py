@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import ratelimit
 from core.audit import audit_log
 from core.context import client_ip
 from core.errors import ApplicationError
+from tenants import throttles
 from tenants.access import public_view, signed_in_view
 from tenants.forms import LoginForm, RegistrationForm, RequestAccessForm
 from tenants.models import Tenant
@@ -30,21 +30,6 @@ from tenants.services import (
     user_register,
 )
 from tenants.urlbuilder import tenant_url
-
-
-def _throttled(request, *, scope: str, account: str | None, ip_limit, account_limit=None) -> bool:
-    """Says whether this IP (or account) has used up its attempts. The first refused attempt of a window
-    is audited; the ones after it are not, so hammering a locked account cannot flood the audit log."""
-    ip = client_ip(request) or "unknown"
-    checks = [("ip", ip, ip_limit)]
-    if account and account_limit:
-        checks.append(("account", account, account_limit))
-    for kind, identity, (limit, window) in checks:
-        if ratelimit.is_limited(scope=f"{scope}:{kind}", identity=identity, limit=limit):
-            if ratelimit.hit(scope=f"{scope}:{kind}:refused", identity=identity, window=window) == 1:
-                audit_log(action=f"{scope}.throttled", object_type="account", object_repr=account or "", changes={})
-            return True
-    return False
 
 
 def _safe_next(request, default: str = "/") -> str:
@@ -62,29 +47,22 @@ def login_view(request):
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"].lower()
-        if _throttled(
-            request,
-            scope="login",
-            account=email,
-            ip_limit=settings.THROTTLE_LOGIN_IP,
-            account_limit=settings.THROTTLE_LOGIN_ACCOUNT,
-        ):
+        email = form.cleaned_data["email"]
+        attempt = throttles.LoginAttempt(request, email)
+        if attempt.refused():
             form.add_error(None, _("Too many sign-in attempts. Please wait a few minutes and try again."))
             return TemplateResponse(request, "tenants/login.html", {"form": form}, status=429)
         user = authenticate(request, username=email, password=form.cleaned_data["password"])
         if user is None:
-            ratelimit.hit(
-                scope="login:ip", identity=client_ip(request) or "unknown", window=settings.THROTTLE_LOGIN_IP[1]
-            )
-            ratelimit.hit(scope="login:account", identity=email, window=settings.THROTTLE_LOGIN_ACCOUNT[1])
+            attempt.failed()
             audit_log(action="login.failed", object_type="account", object_repr=email)
             form.add_error(None, _("That email and password do not match an account."))
         else:
             login(request, user)
-            ratelimit.reset(scope="login:account", identity=email)
             audit_log(action="login", actor=user, obj=user)
-            return redirect(_safe_next(request, default=reverse("tenants:home")))
+            response = redirect(_safe_next(request, default=reverse("tenants:home")))
+            attempt.succeeded(response)
+            return response
     return TemplateResponse(request, "tenants/login.html", {"form": form, "next": _safe_next(request, "")})
 
 
@@ -101,27 +79,29 @@ def logout_view(request):
 @sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
 def register_view(request):
+    """Every attempt counts against the address's limit, valid or not, and a new and an already registered
+    address get the same answer (see user_register)."""
     form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if _throttled(request, scope="register", account=None, ip_limit=settings.THROTTLE_REGISTER_IP):
+    if request.method == "POST":
+        checks = [("ip", client_ip(request) or "unknown", settings.THROTTLE_REGISTER_IP)]
+        if throttles.throttled(request, scope="register", checks=checks):
             form.add_error(None, _("Too many registrations from your network. Please try again later."))
             return TemplateResponse(request, "tenants/register.html", {"form": form}, status=429)
-        ratelimit.hit(
-            scope="register:ip", identity=client_ip(request) or "unknown", window=settings.THROTTLE_REGISTER_IP[1]
-        )
-        data = form.cleaned_data
-        try:
-            user_register(
-                email=data["email"],
-                full_name=data["full_name"],
-                password=data["password1"],
-                tenant=data["tenant"],
-                phone=data["phone"],
-            )
-        except ApplicationError as error:
-            form.add_error(None, error.message)
-        else:
-            return TemplateResponse(request, "tenants/register_done.html", {"tenant": data["tenant"]})
+        throttles.count(scope="register", checks=checks)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user_register(
+                    email=data["email"],
+                    full_name=data["full_name"],
+                    password=data["password1"],
+                    tenant=data["tenant"],
+                    phone=data["phone"],
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                return TemplateResponse(request, "tenants/register_done.html", {"tenant": data["tenant"]})
     return TemplateResponse(request, "tenants/register.html", {"form": form})
 
 
@@ -179,23 +159,14 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         email = form.cleaned_data["email"].lower()
-        if _throttled(
-            self.request,
-            scope="password_reset",
-            account=email,
-            ip_limit=settings.THROTTLE_PASSWORD_RESET_IP,
-            account_limit=settings.THROTTLE_PASSWORD_RESET_ACCOUNT,
-        ):
+        checks = [
+            ("ip", client_ip(self.request) or "unknown", settings.THROTTLE_PASSWORD_RESET_IP),
+            ("account", throttles.account_identity(email), settings.THROTTLE_PASSWORD_RESET_ACCOUNT),
+        ]
+        if throttles.throttled(self.request, scope="password_reset", checks=checks, label=email):
             form.add_error(None, _("Too many reset requests. Please wait an hour and try again."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        ratelimit.hit(
-            scope="password_reset:ip",
-            identity=client_ip(self.request) or "unknown",
-            window=settings.THROTTLE_PASSWORD_RESET_IP[1],
-        )
-        ratelimit.hit(
-            scope="password_reset:account", identity=email, window=settings.THROTTLE_PASSWORD_RESET_ACCOUNT[1]
-        )
+        throttles.count(scope="password_reset", checks=checks)
         audit_log(action="password_reset.request", object_type="account", object_repr=email)
         return super().form_valid(form)
 

@@ -288,6 +288,7 @@ class People:
         after `audit_marks`, and the throttle counts of the loopback address and of these accounts."""
         users = User.objects.filter(email__in=self.emails)
         user_ids = {str(pk) for pk in users.values_list("pk", flat=True)}
+        accounts = [f"user:{pk}" for pk in user_ids] + [f"email:{email}" for email in self.emails]
         for session in Session.objects.all():
             if session.get_decoded().get("_auth_user_id") in user_ids:
                 session.delete()
@@ -299,8 +300,9 @@ class People:
                 AuditEntry.objects.filter(id__gt=mark).delete()
         for scope in ("register:ip", "login:ip"):
             ratelimit.reset(scope=scope, identity="127.0.0.1")
-        for email in self.emails:
-            ratelimit.reset(scope="login:account", identity=email)
+        for account in accounts:
+            ratelimit.reset(scope="login:account", identity=account)
+            ratelimit.reset(scope="login:account-ip", identity=f"{account}|127.0.0.1")
 
 
 def _audit_marks() -> dict[str, int]:
