@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import TIMEZONE_CHOICES, Language, Role, Tenant, User, canonical_email
+from tenants.models import TIMEZONE_CHOICES, Language, MembershipStatus, Role, Tenant, User, canonical_email
 from tenants.selectors import listed_tenants
 from tenants.vault import CREDENTIAL_FIELDS
 
@@ -73,6 +73,11 @@ class RequestAccessForm(forms.Form):
         if user is not None:
             queryset = queryset.exclude(memberships__user=user)
         self.fields["tenant"].queryset = queryset
+
+
+class StaffFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", ""), *MembershipStatus.choices])
 
 
 class ApproveForm(forms.Form):
