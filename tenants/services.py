@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 import secrets
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_redis import get_redis_connection
 from django_tenants.utils import schema_context
 
 from core import ratelimit
@@ -22,7 +24,7 @@ from core.audit import audit_log, diff
 from core.errors import ApplicationError
 from core.realtime import publish
 from tenants.models import Domain, Membership, MembershipStatus, Role, Tenant, User
-from tenants.selectors import pending_count
+from tenants.selectors import active_membership, pending_count
 from tenants.tasks import registration_existing_notice_task
 from tenants.urlbuilder import public_url
 
@@ -30,6 +32,7 @@ SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,40}[a-z0-9]$")
 RESERVED_SLUGS = {"www", "public", "admin", "api", "static", "media", "mail", "app"}
 HANDOFF_SALT = "tenants.handoff"
 HANDOFF_MAX_AGE = 60
+HANDOFF_STATE_RE = re.compile(r"[A-Za-z0-9_-]{32}")
 REGISTRATION_NOTICES_PER_HOUR = 3
 
 
@@ -284,26 +287,65 @@ def user_language_set(*, user: User, language: str) -> None:
     user.save(update_fields=["language"])
 
 
-def handoff_token_create(*, user: User, tenant: Tenant) -> str:
-    """A signed, one-use token that logs `user` into `tenant`'s subdomain for the next minute. Browsers
-    keep one session cookie per subdomain on `localhost`, so moving between tenants carries the login
-    this way; the token names its tenant and cannot be replayed."""
+def _handoff_key(nonce: str) -> str:
+    # Not the Django cache: its keys carry the schema, and a token is made on one host and used on another.
+    return f"{settings.CACHE_KEY_PREFIX}:handoff:{nonce}"
+
+
+def handoff_state_new() -> str:
+    """A random value the target host keeps in this browser before a token is made for it."""
+    return secrets.token_urlsafe(24)
+
+
+def handoff_state_valid(state: str) -> bool:
+    return bool(HANDOFF_STATE_RE.fullmatch(state or ""))
+
+
+def handoff_token_create(*, user: User, tenant: Tenant, state: str, session_key: str) -> str:
+    """A signed, one-use token that signs `user` in on `tenant`'s subdomain within the next minute. Browsers
+    keep one session cookie per subdomain on `localhost`, so moving between tenants carries the login this
+    way. The token names its tenant and the `state` the target host gave this browser (so it works only in
+    the browser that asked for it), and it lives only as long as the session `session_key` it was made
+    in, and the password: signing out or changing the password voids it."""
+    nonce = secrets.token_urlsafe(16)
+    get_redis_connection("default").set(_handoff_key(nonce), session_key, ex=HANDOFF_MAX_AGE * 2)
     return signing.dumps(
-        {"u": user.pk, "t": tenant.schema_name, "h": user.get_session_auth_hash(), "n": secrets.token_hex(8)},
+        {"u": user.pk, "t": tenant.schema_name, "h": user.get_session_auth_hash(), "n": nonce, "s": state},
         salt=HANDOFF_SALT,
     )
 
 
-def handoff_token_consume(*, token: str, tenant: Tenant) -> User:
+def _session_signs_in(session_key: str, user: User) -> bool:
+    """Whether the session still exists and signs in `user` with the current password."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return session.get(SESSION_KEY) == str(user.pk) and secrets.compare_digest(
+        session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
+    )
+
+
+def handoff_token_consume(*, token: str, tenant: Tenant, state: str) -> User:
+    """The user a hand-off token signs in on `tenant`, checked in full; the token is spent by any attempt.
+    Raises ApplicationError when it is forged, expired, for another tenant, already used, made for another
+    browser (`state`), or its session has ended or its password changed since."""
+    expired = _("This sign-in link has expired. Please sign in again.")
     try:
         data = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
     except signing.BadSignature as exc:
-        raise ApplicationError(_("This sign-in link has expired. Please sign in again.")) from exc
+        raise ApplicationError(expired) from exc
     if data.get("t") != tenant.schema_name:
         raise ApplicationError(_("This sign-in link is not for this company."))
-    if not cache.add(f"handoff-used:{data['n']}", 1, timeout=HANDOFF_MAX_AGE * 2):
+    session_key = get_redis_connection("default").getdel(_handoff_key(str(data.get("n", ""))))
+    if session_key is None:
         raise ApplicationError(_("This sign-in link was already used."))
-    user = User.objects.filter(pk=data["u"], is_active=True).first()
-    if user is None or not secrets.compare_digest(user.get_session_auth_hash(), data["h"]):
-        raise ApplicationError(_("This sign-in link has expired. Please sign in again."))
+    if not state or not secrets.compare_digest(str(data.get("s", "")), state):
+        raise ApplicationError(_("This sign-in link was made for another browser. Please sign in again."))
+    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    if (
+        user is None
+        or not secrets.compare_digest(user.get_session_auth_hash(), str(data.get("h", "")))
+        or not _session_signs_in(session_key.decode(), user)
+    ):
+        raise ApplicationError(expired)
+    if active_membership(user=user, tenant=tenant) is None:
+        raise ApplicationError(_("You do not have access to that company."))
     return user
