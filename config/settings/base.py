@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -135,6 +136,21 @@ CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
 # None by default: Django then accepts a POST only from the request's own origin (scheme, host, port). A
 # wildcard such as https://*.example.com would let a page on one company's subdomain post to another's.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Sent on every response (core.middleware.ContentSecurityPolicyMiddleware, which adds the page's own websocket
+# origin to connect-src). No inline script or style anywhere: behaviours live in static/js, and htmx's
+# indicator styles and eval are off (the htmx-config meta tag in templates/base.html).
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CRM <no-reply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)

@@ -199,8 +199,14 @@ def browser():
 
 @pytest.fixture
 def person(browser, site):
-    """person(viewport=...) -> a fresh browser context: one person with their own cookies."""
+    """person(viewport=...) -> a fresh browser context: one person with their own cookies. Whatever the
+    Content-Security-Policy made the browser refuse (an inline script, style or handler) fails the test."""
     contexts = []
+    refused: list[str] = []
+
+    def watch(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            refused.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def make(language: str = "en", **options):
         options.setdefault("viewport", {"width": 1280, "height": 800})
@@ -213,12 +219,14 @@ def person(browser, site):
                 for slug in (None, "acme", "globex")
             ]
         )
+        context.on("console", watch)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert refused == [], "the Content-Security-Policy refused:\n" + "\n".join(refused)
 
 
 class Committed:
