@@ -140,4 +140,7 @@ def test_no_template_holds_inline_script_handlers_or_styles():
 def test_htmx_adds_no_inline_style_and_evaluates_nothing(acme, owner, client_for):
     body = client_for(owner).get("/").content.decode()
 
-    assert """<meta name="htmx-config" content='{"includeIndicatorStyles": false, "allowEval": false}'>""" in body
+    assert (
+        """<meta name="htmx-config" content='{"includeIndicatorStyles": false, "allowEval": false, "attributesToSettle": ["class", "width", "height"]}'>"""
+        in body
+    )
