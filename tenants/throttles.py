@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.http import HttpRequest
 
 from core import ratelimit
 from core.audit import audit_log
@@ -69,9 +70,10 @@ class LoginAttempt:
     """One sign-in attempt with an address: `refused()` before checking the password, then `failed()` or
     `succeeded(response)`."""
 
-    request: object
+    request: HttpRequest
     email: str
     account: str = field(init=False)
+    ip: str = field(init=False)
 
     def __post_init__(self):
         self.account = account_identity(self.email)
@@ -103,6 +105,7 @@ class LoginAttempt:
             ",".join(accounts[:KNOWN_BROWSER_ACCOUNTS]),
             salt=KNOWN_BROWSER_SALT,
             max_age=KNOWN_BROWSER_MAX_AGE,
+            domain=settings.SESSION_COOKIE_DOMAIN,  # every subdomain, where the session is shared too
             secure=settings.SESSION_COOKIE_SECURE,
             httponly=True,
             samesite="Lax",
