@@ -2,8 +2,8 @@
 
 `migrate` keeps the template (`TENANT_TEMPLATE_SCHEMA`, default `tenant_template`) at the latest
 migration state, with the default data that migrations create (the pipeline's stages, say). Creating a
-company copies it with django-tenants' `clone_schema` (tables, indexes, constraints, sequences and rows,
-`django_migrations` included), which takes a fraction of a second whatever the number of migrations.
+company copies it (tenants.schema_clone: tables, indexes, constraints, sequences, functions, triggers and
+rows, `django_migrations` included), which takes a fraction of a second whatever the number of migrations.
 
 A template that is missing, or whose applied migrations differ from the code's (a deploy added one and
 `migrate` has not run yet), is not used: the company is then created by running the migrations, as
@@ -13,13 +13,15 @@ before, and nothing is lost but time.
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
+
+from tenants.schema_clone import clone_schema
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +30,11 @@ def template_schema() -> str:
     return getattr(settings, "TENANT_TEMPLATE_SCHEMA", "tenant_template")
 
 
-def _expected_migrations() -> set[tuple[str, str]]:
+@cache
+def _expected_migrations() -> frozenset[tuple[str, str]]:
+    """Every migration the code has (read once per process; `migrate` reads them again)."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    return set(loader.graph.nodes)
+    return frozenset(loader.graph.nodes)
 
 
 def _applied_migrations(schema: str) -> set[tuple[str, str]]:
@@ -56,6 +60,7 @@ def template_state() -> str:
 
 def template_refresh(*, verbosity: int = 0) -> str:
     """Creates the template schema when missing and migrates it; returns its state afterwards."""
+    _expected_migrations.cache_clear()
     schema = template_schema()
     previous = connection.schema_name
     try:
@@ -75,29 +80,6 @@ def clone_from_template(schema_name: str) -> bool:
     if state != "current":
         logger.info("company schema created by migrations: template %s", state, extra={"schema": schema_name})
         return False
-    CloneSchema().clone_schema(template_schema(), schema_name, "DATA")
-    _restore_constraint_names(template_schema(), schema_name)
+    clone_schema(template_schema(), schema_name)
     connection.set_schema_to_public()
     return True
-
-
-_CONSTRAINTS = """
-    SELECT cl.relname, c.conname, c.contype, pg_get_constraintdef(c.oid)
-    FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = c.connamespace
-    WHERE n.nspname = %s
-"""
-
-
-def _restore_constraint_names(source: str, target: str) -> None:
-    """clone_schema recreates inline UNIQUE constraints under PostgreSQL's default names
-    (`<table>_<columns>_key`), not the names Django's migrations gave them (`..._4e5b5b42_uniq`). A later
-    migration that drops a constraint by name would fail on such a company, so the clone takes back the
-    template's names, matching constraints by table, kind and definition."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CONSTRAINTS, [source])
-        wanted = {(table, kind, definition): name for table, name, kind, definition in cursor.fetchall()}
-        cursor.execute(_CONSTRAINTS, [target])
-        for table, name, kind, definition in cursor.fetchall():
-            expected = wanted.get((table, kind, definition))
-            if expected and expected != name:
-                cursor.execute(f'ALTER TABLE "{target}"."{table}" RENAME CONSTRAINT "{name}" TO "{expected}"')

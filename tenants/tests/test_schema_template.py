@@ -32,14 +32,22 @@ def _catalog(schema: str) -> dict:
             counts[table] = cursor.fetchone()[0]
     return {
         "columns": rows(
-            "SELECT table_name, column_name, data_type, is_nullable, coalesce(column_default, '') "
-            "FROM information_schema.columns WHERE table_schema = %s"
+            "SELECT table_name, column_name, data_type, is_nullable, coalesce(column_default, ''), is_identity, "
+            "coalesce(identity_generation, ''), is_generated FROM information_schema.columns WHERE table_schema = %s"
         ),
         "indexes": rows("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = %s"),
         "constraints": rows(
             "SELECT cl.relname, c.conname, c.contype, pg_get_constraintdef(c.oid) FROM pg_constraint c "
             "JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = c.connamespace "
             "WHERE n.nspname = %s"
+        ),
+        "triggers": rows(
+            "SELECT event_object_table, trigger_name, event_manipulation, action_timing, action_statement "
+            "FROM information_schema.triggers WHERE trigger_schema = %s"
+        ),
+        "functions": rows(
+            "SELECT p.proname, pg_get_function_identity_arguments(p.oid) FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s"
         ),
         "sequences": rows(
             "SELECT sequence_name, data_type FROM information_schema.sequences WHERE sequence_schema = %s"
@@ -63,8 +71,15 @@ def test_a_cloned_company_has_exactly_what_migrations_give_it():
 
     assert cloned["counts"]["django_migrations"] > 10
     assert cloned["counts"].get("crm_stage", 0) > 0  # default data made by migrations came along
-    for part in ("columns", "indexes", "constraints", "sequences", "counts"):
+    for part in ("columns", "indexes", "constraints", "triggers", "functions", "sequences", "counts"):
         assert cloned[part] == migrated[part], part
+    # Identity sequences continue after the copied rows: a new row gets a fresh id.
+    from crm.models import Stage
+
+    connection.set_schema("cmp_cloned")
+    highest = max(Stage.objects.values_list("id", flat=True))
+    assert Stage.objects.create(name="Extra", position=99).pk > highest
+    connection.set_schema_to_public()
 
 
 def test_a_stale_template_is_detected_and_not_used():
