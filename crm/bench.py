@@ -17,8 +17,9 @@ from decimal import Decimal
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from core.phones import fold, search_text_for
+from core.text import fold
 from crm.models import Lead, Stage, Tag, TimelineEntry
+from crm.search import search_text_for
 
 FAKER_LOCALES = {"es": "es_ES", "en": "en_US", "fr": "fr_FR"}
 US_AREAS = ("201", "212", "305", "312", "415", "512", "617", "646", "702", "713")

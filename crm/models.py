@@ -114,7 +114,7 @@ class Lead(TimeStampedModel):
     utm_term = models.CharField("utm_term", max_length=100, blank=True)
     utm_content = models.CharField("utm_content", max_length=100, blank=True)
     # Lower-cased, accent-free words of the name, email and company, and the phone's digit tokens
-    # (core.phones.search_text_for). A GIN index on its tsvector (an expression index, so the table
+    # (crm.search.search_text_for). A GIN index on its tsvector (an expression index, so the table
     # stays narrow for the scans the board and analytics do) serves word-prefix search.
     search_text = models.TextField(editable=False, default="")
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-import phonenumbers
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import get_language
+
+from core.phones import format_international
 
 register = template.Library()
 
@@ -50,14 +51,7 @@ def percent(value) -> str:
 @register.filter
 def phone(value) -> str:
     """An E.164 number as people read it: `+34 612 34 56 78`. Anything that does not parse stays as is."""
-    text = (value or "").strip()
-    if not text.startswith("+"):
-        return text
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        return text
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return format_international(value)
 
 
 @register.filter
