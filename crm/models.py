@@ -175,6 +175,16 @@ class TimelineEntry(models.Model):
         return f"{self.lead_id} {self.kind} {self.created_at:%Y-%m-%d}"
 
 
+class CallOutcome(models.TextChoices):
+    """How a call went, stored in a call entry's `data["outcome"]`: the one list of outcomes and their names."""
+
+    ANSWERED = "answered", _("Answered")
+    NO_ANSWER = "no_answer", _("No answer")
+    VOICEMAIL = "voicemail", _("Voicemail")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    BUSY = "busy", _("Busy")
+
+
 def lead_document_path(instance: LeadDocument, filename: str) -> str:
     # The tenant storage adds the schema name in front of this path.
     return f"leads/{instance.lead_id}/{filename}"

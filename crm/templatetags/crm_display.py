@@ -96,9 +96,10 @@ def duration(seconds) -> str:
 
 @register.filter
 def call_outcome(value: str) -> str:
-    from crm.forms_detail import CALL_OUTCOME_LABELS
+    """A stored outcome by its name in the reader's language; an unknown one as stored."""
+    from crm.models import CallOutcome
 
-    return str(CALL_OUTCOME_LABELS.get(value, value))
+    return str(CallOutcome(value).label) if value in CallOutcome.values else (value or "")
 
 
 @register.filter

@@ -12,7 +12,7 @@ from crm.selectors.imports import import_preview
 from crm.services.imports import import_job_confirm, import_job_create, import_job_discard, import_job_run
 from crm.tasks import import_leads_task
 from crm.tests.factories import LeadFactory, stage
-from crm.tests.helpers import csv_bytes, media_root  # noqa: F401
+from crm.tests.helpers import csv_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -78,6 +77,3 @@ def analytics(request):
         "currency": tenant.currency,
     }
     return TemplateResponse(request, "crm/analytics.html", context)
-
-
-urlpatterns = [path("", dashboard, name="dashboard"), path("analytics/", analytics, name="analytics")]
