@@ -143,8 +143,8 @@ def test_owner_dashboard_shows_the_figures(tenant, owner, seller, client_for):
         r'data-figure="new-this-week">\s*<span class="stat-label">[^<]+</span>\s*<span class="stat-value">1<', body
     )
     assert 'data-stage="interested"' in body
-    # Spanish (the tenant's language) groups thousands with a no-break space and puts the symbol after
-    assert "1\xa0234\xa0€" in body
+    # Spanish (the tenant's language) in Spain (its country): cents kept, the symbol after
+    assert "1.234,00\xa0€" in body
     assert 'data-figure="pending"' in body
 
 
@@ -262,7 +262,7 @@ def test_analytics_filters_by_seller_and_range(tenant, owner, make_member, clien
 
     assert f'<tr data-seller="{ben.user_id}">' in body
     assert f'<tr data-seller="{ana.user_id}">' not in body
-    assert "20\xa0€" in body
+    assert "20,00\xa0€" in body
 
 
 def test_analytics_refuses_a_reversed_range_with_a_clear_message(english, tenant, owner, client_for):

@@ -198,7 +198,7 @@ def test_a_logged_call_refreshes_the_last_contact_in_the_key_facts(english, tena
     lead.refresh_from_db()
     assert lead.last_contact_at is not None
     summary = body[body.index('id="lead-summary"') :]
-    assert re.search(r"<dt>Last contact</dt><dd>\d\d/\d\d/\d{4} ", summary)
+    assert re.search(r"<dt>Last contact</dt><dd>\d\d/\d\d/\d{4}, \d\d:\d\d<", summary)  # English, in Spain
     assert "Never" not in summary
 
 

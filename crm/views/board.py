@@ -40,7 +40,6 @@ def _board_context(request, filter_form: BoardFilterForm, stage_ids: list[int] |
         "board": board,
         "filter_form": filter_form,
         "filter_query": filter_form.querystring(),
-        "currency": request.tenant.currency,
     }
 
 
@@ -79,7 +78,6 @@ def board_column(request, stage_id: int):
         "cards": cards[:PER_COLUMN],
         "next_offset": offset + PER_COLUMN if len(cards) > PER_COLUMN else None,
         "filter_query": filter_form.querystring(),
-        "currency": request.tenant.currency,
     }
     return TemplateResponse(request, "crm/board.html#more-cards", context)
 

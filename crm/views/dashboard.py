@@ -21,7 +21,7 @@ from tenants.selectors import pending_count
 def dashboard(request):
     membership = request.membership
     figures = dashboard_figures(membership=membership) if has_lead_figures(membership) else None
-    context = {"figures": figures, "currency": request.tenant.currency}
+    context = {"figures": figures}
     if membership.role == Role.OWNER:
         context["pending_count"] = pending_count(tenant=request.tenant)
     return TemplateResponse(request, "crm/dashboard.html", context)

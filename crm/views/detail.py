@@ -38,7 +38,6 @@ def _context(request, lead: Lead, **extra) -> dict:
     can_assign = request.membership.role == Role.OWNER
     context = {
         "lead": lead,
-        "currency": request.tenant.currency,
         "can_assign": can_assign,
         "stages": stages(),
         "stage_form": StageChangeForm(initial={"stage": lead.stage_id, "lost_reason": lead.lost_reason}),
