@@ -122,7 +122,7 @@ def test_the_currency_is_chosen_from_iso_codes_named_in_the_readers_language(acm
 
     assert '<option value="EUR" selected>EUR · euro</option>' in body
     assert '<option value="MXN">MXN · peso mexicain</option>' in body
-    assert "ne convertit pas" in body or "does not convert" in body
+    assert "La changer ne convertit pas les montants déjà saisis" in body
 
 
 def test_an_unknown_timezone_is_a_field_error(acme, owner, client_for):
