@@ -58,8 +58,12 @@ def money(amount, currency: str, *, language: str, region: str = "") -> str:
     number = _decimal(amount)
     if number is None:
         return ""
-    locale = locale_for(language, region)
-    code = (currency or "").strip().upper()
+    return _money(number, (currency or "").strip().upper(), locale_for(language, region))
+
+
+@lru_cache(maxsize=4096)
+def _money(number: Decimal, code: str, locale: Locale) -> str:
+    # Cached: a page shows many amounts, most of them repeated (prices, totals), and Babel takes ~60 µs each.
     if not code:
         return format_decimal(number, format="#,##0.00", locale=locale)
     return format_currency(number, code, locale=locale)
