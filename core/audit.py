@@ -40,7 +40,13 @@ def audit_log(
     ip: str | None = None,
 ) -> AuditEntry:
     """Write one audit entry in the current schema. IP and request id come from the request context
-    (set by core.middleware) unless given. `actor=None` with the default kind records the system."""
+    (set by core.middleware) unless given. `actor=None` with the default kind records the system; an
+    `core.actors.Actor` (the AI agent, a lead on a public page) records its kind and label."""
+    from core.actors import Actor
+
+    actor_label = ""
+    if isinstance(actor, Actor):
+        actor_kind, actor_label, actor = actor.kind, str(actor.label), actor.user
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None  # an anonymous request acts as the system, never as a nameless "user"
     if actor is None and actor_kind == AuditEntry.ActorKind.USER:
@@ -52,7 +58,7 @@ def audit_log(
     if actor is not None:
         label = f"{actor.get_full_name() or actor.email} <{actor.email}>"
     else:
-        label = AuditEntry.ActorKind(actor_kind).label
+        label = actor_label or AuditEntry.ActorKind(actor_kind).label
     return AuditEntry.objects.create(
         actor=actor,
         actor_kind=actor_kind,

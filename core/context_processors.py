@@ -3,44 +3,44 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
-from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Role
-
-# (url name, label, icon, roles). An entry appears only once its URL exists, so capabilities not
-# built yet stay hidden instead of being dead links, and only to the roles its view admits, so nobody
-# is shown a link that answers 403.
-SIDEBAR = [
-    ("tenants:home", _("Dashboard"), "home", None),
-    ("crm:lead-list", _("Leads"), "users", (Role.OWNER, Role.SELLER)),
-    ("crm:board", _("Pipeline"), "columns", (Role.OWNER, Role.SELLER)),
-    ("agenda:calendar", _("Agenda"), "calendar", (Role.OWNER, Role.SELLER)),
-    ("chats:inbox", _("Chats"), "chat", (Role.OWNER, Role.SELLER)),
-    ("marketing:hub", _("Marketing"), "megaphone", (Role.OWNER, Role.MARKETING)),
-    ("crm:document-list", _("Documents"), "file", (Role.OWNER, Role.ACCOUNTANT)),
-    ("crm:analytics", _("Analytics"), "chart", (Role.OWNER,)),
-    ("tenants:staff", _("Staff"), "badge", (Role.OWNER,)),
-    ("core:audit-list", _("Audit log"), "list", (Role.OWNER,)),
-    ("tenants:settings", _("Settings"), "gear", (Role.OWNER,)),
-]
+from core.registry import resolve_callable, sidebar_entries
 
 
 def _sidebar(request, membership):
+    """The sidebar the apps declared (core.registry), for this member: an entry appears only once its URL
+    exists, so capabilities not built yet stay hidden instead of being dead links, and only to the roles
+    its view admits, so nobody is shown a link that answers 403."""
     items = []
-    for name, label, icon, roles in SIDEBAR:
-        if roles is not None and membership.role not in roles:
+    for entry in sidebar_entries():
+        if entry.roles is not None and membership.role not in entry.roles:
             continue
         try:
-            url = reverse(name)
+            url = reverse(entry.url_name)
             view = resolve(url).func
         except (NoReverseMatch, Resolver404):
             continue
         allowed = getattr(view, "allowed_roles", ())
         if allowed and membership.role not in allowed:
             continue
+        badge = ""
+        if entry.badge_template:
+            badge_context = resolve_callable(entry.badge_context)(request, membership) if entry.badge_context else {}
+            if badge_context is not None:
+                badge = render_to_string(entry.badge_template, badge_context)
         active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append({"name": name, "url": url, "label": label, "icon": icon, "active": active})
+        items.append(
+            {
+                "name": entry.url_name,
+                "url": url,
+                "label": entry.label,
+                "icon": entry.icon,
+                "active": active,
+                "badge": badge,
+            }
+        )
     return items
 
 
@@ -60,13 +60,14 @@ def layout(request):
     }
     if not signed_in:
         return context
-    from tenants.selectors import pending_count, user_active_memberships
+    from tenants.selectors import user_active_memberships
 
     context["other_memberships"] = [
         m for m in user_active_memberships(user=user) if tenant is None or m.tenant_id != tenant.pk
     ]
     if membership is not None:
         context["sidebar"] = _sidebar(request, membership)
-        if membership.role == Role.OWNER:
-            context["pending_count"] = pending_count(tenant=tenant)
+        from core.notifications import unread_count
+
+        context["unread_notifications"] = unread_count(user_id=user.pk)
     return context

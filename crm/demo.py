@@ -10,9 +10,10 @@ import random
 
 from django.utils import translation
 
-from crm.bench import Person, seed_leads
 from crm.models import Lead
-from tenants.models import MembershipStatus, Role, User
+from crm.seeding import Person, seed_leads
+from tenants.models import Role, User
+from tenants.selectors import active_members
 
 LEADS_PER_TENANT = {"acme": 300, "globex": 200}
 DEFAULT_LEADS = 150
@@ -25,12 +26,8 @@ def _people(tenant) -> tuple[list[Person], Person | None]:
     sellers = [Person(users[email].pk, users[email].full_name) for email in emails if email in users]
     owner = users.get(emails[2])
     if not sellers:
-        members = User.objects.filter(
-            memberships__tenant=tenant,
-            memberships__status=MembershipStatus.ACTIVE,
-            memberships__role__in=[Role.SELLER, Role.OWNER],
-        ).order_by("pk")
-        sellers = [Person(user.pk, user.full_name) for user in members]
+        members = active_members(tenant=tenant, roles=[Role.SELLER, Role.OWNER]).order_by("user_id")
+        sellers = [Person(member.user_id, member.user.full_name) for member in members]
     creator = Person(owner.pk, owner.full_name) if owner else (sellers[-1] if sellers else None)
     return sellers, creator
 

@@ -8,10 +8,11 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.tenancy import current_tenant
 from crm.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 def _language(job_id: int) -> str:
     job = ImportJob.objects.filter(pk=job_id).first()
     user = job.created_by if job is not None else None
-    return (user and user.language) or getattr(connection.tenant, "language", "") or settings.LANGUAGE_CODE
+    return (user and user.language) or current_tenant().language or settings.LANGUAGE_CODE
 
 
 def _mark_failed(job_id: int, reason: str) -> None:

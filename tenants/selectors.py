@@ -59,3 +59,21 @@ def pending_count(*, tenant: Tenant) -> int:
 def tenant_primary_domain(*, tenant: Tenant) -> str:
     domain = tenant.domains.filter(is_primary=True).first() or tenant.domains.first()
     return domain.domain if domain else ""
+
+
+def pending_badge_context(request, membership) -> dict | None:
+    """The Staff link's badge: the number of requests waiting for an owner (owners only)."""
+    from tenants.models import Role
+
+    if membership.role != Role.OWNER:
+        return None
+    return {"pending_count": pending_count(tenant=membership.tenant)}
+
+
+def active_members(*, tenant: Tenant, roles=None) -> QuerySet[Membership]:
+    """The active members of `tenant` with one of `roles` (every role when None), with their users, by
+    name. The one answer to "who works here as ...": assignable sellers, round-robin, notifications."""
+    members = Membership.objects.filter(tenant=tenant, status=MembershipStatus.ACTIVE)
+    if roles is not None:
+        members = members.filter(role__in=list(roles))
+    return members.select_related("user").order_by("user__full_name", "user_id")

@@ -1,12 +1,10 @@
 from django.urls import path
 
-from crm.views.dashboard import dashboard
 from tenants.views import auth, pages, settings, staff
 
 app_name = "tenants"
 
 urlpatterns = [
-    path("", dashboard, name="home"),
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("auth/handoff/", auth.handoff, name="handoff"),

@@ -7,53 +7,18 @@ from django import template
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
-register = template.Library()
+from core.registry import audit_label
 
-ACTION_LABELS = {
-    "login": _("Signed in"),
-    "logout": _("Signed out"),
-    "login.failed": _("Failed sign-in"),
-    "login.throttled": _("Sign-in blocked: too many attempts"),
-    "register.throttled": _("Registration blocked: too many attempts"),
-    "password_reset.request": _("Password reset asked for"),
-    "password_reset.throttled": _("Password reset blocked: too many requests"),
-    "user.profile": _("Profile edited"),
-    "user.password": _("Password changed"),
-    "tenant.create": _("Company created"),
-    "tenant.settings": _("Company settings changed"),
-    "credential.set": _("Credentials saved"),
-    "credential.delete": _("Credentials removed"),
-    "membership.request": _("Asked to join"),
-    "membership.approve": _("Request approved"),
-    "membership.reject": _("Request rejected"),
-    "membership.disable": _("Member disabled"),
-    "membership.enable": _("Member re-enabled"),
-    "member.update": _("Member edited"),
-    "lead.create": _("Lead created"),
-    "lead.update": _("Lead edited"),
-    "lead.move": _("Lead moved"),
-    "lead.assign": _("Lead assigned"),
-    "lead.tag": _("Lead tagged"),
-    "lead.note": _("Note added"),
-    "lead.call": _("Call logged"),
-    "lead.document": _("Document uploaded"),
-    "lead.export": _("Leads exported"),
-    "lead.import": _("Import started"),
-    "lead.import.done": _("Import finished"),
-    "lead.import.failed": _("Import failed"),
-    "stage.create": _("Stage added"),
-    "stage.rename": _("Stage renamed"),
-    "stage.reorder": _("Stages reordered"),
-    "stage.delete": _("Stage deleted"),
-}
+register = template.Library()
 
 OBJECT_LABELS = {"account": _("Account")}
 
 
 @register.filter
 def audit_action(code: str) -> str:
-    """`lead.move` -> "Lead moved"; a code without a label (a newer action) is shown as recorded."""
-    return str(ACTION_LABELS.get(code, code))
+    """`lead.move` -> "Lead moved", as the app that records it declared (core.registry); a code without a
+    label is shown as recorded."""
+    return audit_label(code)
 
 
 @register.filter
@@ -66,3 +31,32 @@ def audit_object_type(code: str) -> str:
     except (LookupError, ValueError):
         return code
     return str(model._meta.verbose_name).capitalize()
+
+
+def _field(object_type: str, name: str):
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return apps.get_model(object_type)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return None
+
+
+@register.filter
+def audit_field(name: str, object_type: str) -> str:
+    """A changed field as the reader calls it: `first_name` on a lead -> "First name"."""
+    field = _field(object_type, name)
+    label = getattr(field, "verbose_name", None) if field is not None else None
+    return str(label if label else str(name).replace("_", " ")).capitalize()
+
+
+@register.filter
+def audit_value(value, field_and_type: str) -> str:
+    """A recorded value as the reader reads it: a choice's label (`hot` -> "Hot"), "—" for nothing.
+    `field_and_type` is "field|object_type"."""
+    if value in (None, ""):
+        return "—"
+    name, _sep, object_type = str(field_and_type).partition("|")
+    field = _field(object_type, name)
+    choices = dict(getattr(field, "flatchoices", None) or []) if field is not None else {}
+    return str(choices.get(value, value))

@@ -14,7 +14,8 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from crm.models import Lead, Stage
-from tenants.models import MembershipStatus, Role, Tenant, User
+from tenants.models import Role, Tenant, User
+from tenants.selectors import active_members
 
 DEFAULT_DAYS = 30
 SECONDS_PER_DAY = 86400
@@ -110,14 +111,8 @@ def seller_report(
 
     seen = (set(assigned) | set(closed)) - {None}
     if seller_id is None:
-        people = User.objects.filter(
-            Q(pk__in=seen)
-            | Q(
-                memberships__tenant=tenant,
-                memberships__status=MembershipStatus.ACTIVE,
-                memberships__role__in=[Role.SELLER, Role.OWNER],
-            )
-        )
+        selling = active_members(tenant=tenant, roles=[Role.SELLER, Role.OWNER]).values("user_id")
+        people = User.objects.filter(Q(pk__in=seen) | Q(pk__in=selling))
     else:
         people = User.objects.filter(pk=seller_id)
     names = dict(people.order_by().distinct().values_list("pk", "full_name"))
@@ -154,15 +149,8 @@ def _figures(pk: int | None, name: str, assigned: dict, closed: dict) -> SellerF
 
 def seller_choices(*, tenant: Tenant) -> list[tuple[int, str]]:
     """Who the seller filter offers: active sellers and owners, by name."""
-    return list(
-        User.objects.filter(
-            memberships__tenant=tenant,
-            memberships__status=MembershipStatus.ACTIVE,
-            memberships__role__in=[Role.SELLER, Role.OWNER],
-        )
-        .order_by("full_name", "pk")
-        .values_list("pk", "full_name")
-    )
+    members = active_members(tenant=tenant, roles=[Role.SELLER, Role.OWNER])
+    return [(member.user_id, member.user.full_name) for member in members]
 
 
 def chart_data(report: SellerReport) -> dict:

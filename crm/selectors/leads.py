@@ -9,9 +9,10 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.phones import digits
+from core.text import words
 from crm.models import SEARCH_VECTOR, Lead, Stage, Tag, TimelineEntry
-from crm.phones import digits, words
-from tenants.models import Membership, MembershipStatus, Role
+from tenants.models import Membership, Role
 
 SORTS = {
     "created": "created_at",
@@ -140,8 +141,6 @@ def tags() -> QuerySet[Tag]:
 
 def assignable_members(*, tenant) -> QuerySet[Membership]:
     """Who can own leads: active sellers and owners."""
-    return (
-        Membership.objects.filter(tenant=tenant, status=MembershipStatus.ACTIVE, role__in=[Role.SELLER, Role.OWNER])
-        .select_related("user")
-        .order_by("user__full_name")
-    )
+    from tenants.selectors import active_members
+
+    return active_members(tenant=tenant, roles=[Role.SELLER, Role.OWNER])

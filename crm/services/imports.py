@@ -8,12 +8,13 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
 from core.errors import ApplicationError
+from core.tenancy import current_tenant
 from crm.csvfiles import MAX_IMPORT_BYTES, RowCheck, RowChecker, read_sheet
 from crm.models import ImportJob, Lead, Stage
 from crm.services.leads import DuplicateLead, lead_create
@@ -25,8 +26,7 @@ MAX_ERRORS = 500
 
 
 def row_checker() -> RowChecker:
-    tenant = connection.tenant
-    return RowChecker(region=getattr(tenant, "country", "") or "ES", stages=list(Stage.objects.all()))
+    return RowChecker(region=current_tenant().country, stages=list(Stage.objects.all()))
 
 
 def import_job_create(*, name: str, data: bytes, actor) -> ImportJob:
@@ -77,13 +77,12 @@ def import_job_discard(*, job: ImportJob, actor) -> None:
 
 def _import_seller_id(job: ImportJob) -> int | None:
     """A seller's imported leads are theirs (as when they create one); an owner's follow the tenant's rule."""
-    from tenants.models import Membership, Role
+    from tenants.models import Role
+    from tenants.selectors import active_members
 
     if job.created_by_id is None:
         return None
-    is_seller = Membership.objects.filter(
-        tenant=connection.tenant, user_id=job.created_by_id, role=Role.SELLER
-    ).exists()
+    is_seller = active_members(tenant=current_tenant(), roles=[Role.SELLER]).filter(user_id=job.created_by_id).exists()
     return job.created_by_id if is_seller else None
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log, diff
 from core.errors import ApplicationError
+from core.phones import normalize_phone
+from core.tenancy import current_tenant
 from crm.models import AssignmentCursor, Lead, Stage, Tag, TimelineEntry
-from crm.phones import normalize_phone, search_text_for
 from crm.realtime import announce_lead
+from crm.search import search_text_for
 from crm.services.timeline import timeline_add
 
 EDITABLE_FIELDS = (
@@ -32,11 +34,11 @@ class DuplicateLead(ApplicationError):
 
 
 def _tenant():
-    return connection.tenant
+    return current_tenant()
 
 
 def _region() -> str:
-    return getattr(_tenant(), "country", "") or "ES"
+    return _tenant().country
 
 
 def _refresh_search_text(lead: Lead) -> None:
@@ -46,13 +48,10 @@ def _refresh_search_text(lead: Lead) -> None:
 
 
 def _active_seller_ids() -> list[int]:
-    from tenants.models import Membership, MembershipStatus, Role
+    from tenants.models import Role
+    from tenants.selectors import active_members
 
-    return list(
-        Membership.objects.filter(tenant=_tenant(), role=Role.SELLER, status=MembershipStatus.ACTIVE)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-    )
+    return sorted(active_members(tenant=_tenant(), roles=[Role.SELLER]).values_list("user_id", flat=True))
 
 
 def next_round_robin_seller_id() -> int | None:
@@ -79,12 +78,10 @@ def default_stage() -> Stage:
 def validate_seller(seller_id: int | None) -> int | None:
     if seller_id is None:
         return None
-    from tenants.models import Membership, MembershipStatus, Role
+    from tenants.models import Role
+    from tenants.selectors import active_members
 
-    allowed = Membership.objects.filter(
-        tenant=_tenant(), user_id=seller_id, status=MembershipStatus.ACTIVE, role__in=[Role.SELLER, Role.OWNER]
-    ).exists()
-    if not allowed:
+    if not active_members(tenant=_tenant(), roles=[Role.SELLER, Role.OWNER]).filter(user_id=seller_id).exists():
         raise ApplicationError(_("Leads can only be assigned to active sellers or owners of this company."))
     return seller_id
 
@@ -114,7 +111,7 @@ def lead_create(
     existing = find_by_phone(e164)
     if existing is not None:
         raise DuplicateLead(existing)
-    if seller_id is None and auto_assign and getattr(_tenant(), "lead_assignment", "manual") == "round_robin":
+    if seller_id is None and auto_assign and _tenant().lead_assignment == "round_robin":
         seller_id = next_round_robin_seller_id()
     lead = Lead(phone=e164, stage=stage or default_stage(), seller_id=validate_seller(seller_id), **fields)
     if lead.stage.is_closed:

@@ -9,9 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_log
 from core.errors import ApplicationError
-from crm.models import Lead, TimelineEntry
-
-CALL_OUTCOMES = ("answered", "no_answer", "voicemail", "wrong_number", "busy")
+from crm.models import CallOutcome, Lead, TimelineEntry
 
 
 def _actor_label(actor) -> str:
@@ -23,8 +21,12 @@ def _actor_label(actor) -> str:
 def timeline_add(
     *, lead: Lead, kind: str, actor=None, actor_label: str = "", body: str = "", data: dict | None = None
 ) -> TimelineEntry:
-    """Appends one entry to the lead's history. `actor=None` means the system (or pass `actor_label`,
-    e.g. "AI agent"). Contacts (notes excluded) also update the lead's last contact time."""
+    """Appends one entry to the lead's history. `actor` is a person, a `core.actors.Actor` (the AI agent,
+    the lead on a public page) or None for the system (or pass `actor_label`)."""
+    from core.actors import Actor
+
+    if isinstance(actor, Actor):
+        actor_label, actor = actor_label or str(actor.label), actor.user
     entry = TimelineEntry.objects.create(
         lead=lead,
         kind=kind,
@@ -50,7 +52,7 @@ def note_add(*, lead: Lead, actor, body: str) -> TimelineEntry:
 
 @transaction.atomic
 def call_log(*, lead: Lead, actor, outcome: str, duration_seconds: int, body: str = "") -> TimelineEntry:
-    if outcome not in CALL_OUTCOMES:
+    if outcome not in CallOutcome.values:
         raise ApplicationError(_("Choose the outcome of the call."))
     if duration_seconds < 0 or duration_seconds > 24 * 3600:
         raise ApplicationError(_("The duration must be between 0 and 24 hours."))

@@ -5,7 +5,7 @@ from decimal import Decimal
 import factory
 
 from crm.models import Lead, Stage, Tag, TimelineEntry
-from crm.phones import search_text_for
+from crm.search import search_text_for
 
 
 def stage(key: str) -> Stage:

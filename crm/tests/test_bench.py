@@ -22,7 +22,7 @@ def test_bench_measures_the_pages_that_exist_and_leaves_nothing_behind(monkeypat
         bench_crm,
         "PAGES",
         [
-            ("dashboard", "tenants:home", None),
+            ("dashboard", "crm:dashboard", None),
             ("analytics", "crm:analytics", None),
             ("nowhere", "crm:no-such-page", "lead"),
         ],
@@ -48,7 +48,9 @@ def test_bench_measures_the_pages_that_exist_and_leaves_nothing_behind(monkeypat
 
 
 def test_query_counts_do_not_depend_on_the_number_of_leads(monkeypatch):
-    monkeypatch.setattr(bench_crm, "PAGES", [("dashboard", "tenants:home", None), ("analytics", "crm:analytics", None)])
+    monkeypatch.setattr(
+        bench_crm, "PAGES", [("dashboard", "crm:dashboard", None), ("analytics", "crm:analytics", None)]
+    )
     reports = []
     for leads in (20, 300):
         out = StringIO()

@@ -31,7 +31,7 @@ from crm.services.documents import document_upload
 from crm.services.imports import import_job_create
 from crm.services.timeline import note_add
 from crm.tests.factories import LeadFactory, stage
-from crm.tests.media import PDF, media_root_fixture, stored_files  # noqa: F401
+from crm.tests.helpers import PDF, stored_files
 from tenants.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -159,7 +159,7 @@ def _all_stage_ids(w: World) -> str:
 
 
 COVERED: dict[str, list[Probe]] = {
-    "tenants:home": [Probe("get", lambda w: "/", seller_status=200)],
+    "crm:dashboard": [Probe("get", lambda w: "/", seller_status=200)],
     "crm:analytics": [Probe("get", lambda w: "/analytics/", seller_status=403)],
     "crm:lead-list": [
         Probe("get", lambda w: f"/leads/?seller={w.seller_a.user_id}", seller_status=200),

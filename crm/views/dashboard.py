@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +14,7 @@ from crm.selectors.analytics import chart_data, default_range, seller_choices, s
 from crm.selectors.dashboard import dashboard_figures, has_lead_figures, tenant_zone
 from tenants.access import ALL_ROLES, roles_required
 from tenants.models import Role
+from tenants.selectors import pending_count
 
 
 @roles_required(*ALL_ROLES)
@@ -22,7 +22,10 @@ from tenants.models import Role
 def dashboard(request):
     membership = request.membership
     figures = dashboard_figures(membership=membership) if has_lead_figures(membership) else None
-    return TemplateResponse(request, "crm/dashboard.html", {"figures": figures, "currency": request.tenant.currency})
+    context = {"figures": figures}
+    if membership.role == Role.OWNER:
+        context["pending_count"] = pending_count(tenant=request.tenant)
+    return TemplateResponse(request, "crm/dashboard.html", context)
 
 
 class AnalyticsFilterForm(forms.Form):
@@ -71,6 +74,3 @@ def analytics(request):
         "currency": tenant.currency,
     }
     return TemplateResponse(request, "crm/analytics.html", context)
-
-
-urlpatterns = [path("analytics/", analytics, name="analytics")]

@@ -26,7 +26,7 @@ def test_owners_see_the_pending_count_and_the_owner_menu(acme, owner, make_membe
 
     assert response.context["pending_count"] == 2
     names = [item["name"] for item in response.context["sidebar"]]
-    assert names[0] == "tenants:home"
+    assert names[0] == "crm:dashboard"
     assert names[-3:] == ["tenants:staff", "core:audit-list", "tenants:settings"]
 
 
@@ -34,7 +34,7 @@ def test_sellers_menu_has_no_owner_pages(seller, client_for):
     response = client_for(seller).get("/")
 
     names = [item["name"] for item in response.context["sidebar"]]
-    assert names[0] == "tenants:home"
+    assert names[0] == "crm:dashboard"
     assert not {"crm:analytics", "tenants:staff", "core:audit-list", "tenants:settings"} & set(names)
     assert "pending_count" not in response.context
 
@@ -93,7 +93,7 @@ def test_every_menu_entry_opens_for_the_role_that_sees_it(acme, make_member, cli
 
     sidebar = client.get("/").context["sidebar"]
 
-    assert sidebar[0]["name"] == "tenants:home"
+    assert sidebar[0]["name"] == "crm:dashboard"
     assert {item["url"]: client.get(item["url"]).status_code for item in sidebar} == {
         item["url"]: 200 for item in sidebar
     }
@@ -103,7 +103,7 @@ def test_accountants_and_marketers_are_not_shown_the_lead_list(acme, make_member
     for role in (Role.ACCOUNTANT, Role.MARKETING):
         response = client_for(make_member(acme, role)).get("/")
 
-        assert [item["name"] for item in response.context["sidebar"]] == ["tenants:home"]
+        assert [item["name"] for item in response.context["sidebar"]] == ["crm:dashboard"]
         assert 'data-nav="crm:lead-list"' not in response.content.decode()
 
 

@@ -71,7 +71,7 @@ def login_view(request):
         else:
             login(request, user)
             audit_log(action="login", actor=user, obj=user)
-            response = redirect(_safe_next(request, default=reverse("tenants:home")))
+            response = redirect(_safe_next(request, default="/"))
             attempt.succeeded(response)
             return response
     return TemplateResponse(request, "tenants/login.html", {"form": form, "next": _safe_next(request, "")})
@@ -128,7 +128,7 @@ def tenant_chooser(request):
             _("Your request was sent. An owner of %(company)s will review it.")
             % {"company": form.cleaned_data["tenant"].name},
         )
-        return redirect("tenants:home")
+        return redirect("/")
     return TemplateResponse(
         request, "tenants/tenant_chooser.html", {"memberships": user_memberships(user=request.user), "form": form}
     )
@@ -143,7 +143,7 @@ def switch_tenant(request, slug: str):
     tenant = get_object_or_404(Tenant.objects.exclude(schema_name="public"), slug=slug)
     if active_membership(user=request.user, tenant=tenant) is None:
         messages.error(request, _("You do not have access to that company."))
-        return redirect("tenants:home")
+        return redirect("/")
     state = request.GET.get("state", "")
     # The hand-off pages exist on tenant hosts only; this view also runs on the public site.
     if not handoff_state_valid(state):
@@ -212,7 +212,7 @@ def handoff(request):
         response = redirect("tenants:login")
     else:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        response = redirect("tenants:home")
+        response = redirect("/")
     _handoff_cookie(response)
     return response
 

@@ -32,7 +32,7 @@ def test_an_owner_signs_in_and_sees_the_dashboard(site, people, person):
     expect(page.locator(".topbar .brand")).to_have_text("Acme Test")
     sidebar = page.locator("nav.sidebar")
     expect(sidebar).to_be_visible()
-    expect(sidebar.locator('a[data-nav="tenants:home"]')).to_have_class(re.compile(r"\bactive\b"))
+    expect(sidebar.locator('a[data-nav="crm:dashboard"]')).to_have_class(re.compile(r"\bactive\b"))
     expect(sidebar.locator('a[data-nav="tenants:staff"]')).to_be_visible()
     expect(sidebar.locator('a[data-nav="tenants:settings"]')).to_be_visible()
 
@@ -102,7 +102,7 @@ def test_choosing_french_in_the_header_shows_the_page_in_french(site, people, pe
         with FRENCH_CATALOG.open("rb") as catalog:
             dashboard = gettext.GNUTranslations(catalog).gettext("Dashboard")
         assert dashboard != "Dashboard", "the French catalog does not translate the sidebar's Dashboard"
-        expect(page.locator('nav.sidebar a[data-nav="tenants:home"]')).to_have_text(dashboard)
+        expect(page.locator('nav.sidebar a[data-nav="crm:dashboard"]')).to_have_text(dashboard)
     seller.refresh_from_db()
     assert seller.language == "fr"
 

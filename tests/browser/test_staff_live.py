@@ -85,6 +85,6 @@ def test_owners_see_a_registration_arrive_and_get_approved_live(site, people, pe
     # then she sees acme's dashboard with a seller's sidebar (no Staff page)
     expect(newcomer).to_have_url(site.url("acme", "/"))
     sidebar = newcomer.locator("nav.sidebar")
-    expect(sidebar.locator('a[data-nav="tenants:home"]')).to_be_visible()
+    expect(sidebar.locator('a[data-nav="crm:dashboard"]')).to_be_visible()
     expect(sidebar.locator('a[data-nav="tenants:staff"]')).to_have_count(0)
     expect(newcomer.locator("main h1")).to_contain_text("Nina")

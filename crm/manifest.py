@@ -1,0 +1,50 @@
+"""What the CRM contributes to the shared parts (see core.registry): its pages in the sidebar, the audit
+actions it records and the kinds of entry it writes to a lead's history."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.registry import SidebarEntry, TimelineKind
+from tenants.models import Role
+
+SIDEBAR = [
+    SidebarEntry("crm:dashboard", _("Dashboard"), "home", None, order=10),
+    SidebarEntry("crm:lead-list", _("Leads"), "users", (Role.OWNER, Role.SELLER), order=20),
+    SidebarEntry("crm:board", _("Pipeline"), "columns", (Role.OWNER, Role.SELLER), order=30),
+    SidebarEntry("crm:document-list", _("Documents"), "file", (Role.OWNER, Role.ACCOUNTANT), order=70),
+    SidebarEntry("crm:analytics", _("Analytics"), "chart", (Role.OWNER,), order=80),
+]
+
+AUDIT_LABELS = {
+    "lead.create": _("Lead created"),
+    "lead.update": _("Lead edited"),
+    "lead.move": _("Lead moved"),
+    "lead.assign": _("Lead assigned"),
+    "lead.tag": _("Lead tagged"),
+    "lead.note": _("Note added"),
+    "lead.call": _("Call logged"),
+    "lead.document": _("Document uploaded"),
+    "lead.export": _("Leads exported"),
+    "lead.import": _("Import started"),
+    "lead.import.done": _("Import finished"),
+    "lead.import.failed": _("Import failed"),
+    "stage.create": _("Stage added"),
+    "stage.rename": _("Stage renamed"),
+    "stage.reorder": _("Stages reordered"),
+    "stage.delete": _("Stage deleted"),
+}
+
+
+def _kind(code: str, label) -> TimelineKind:
+    return TimelineKind(code, label, f"crm/timeline/_{code}.html")
+
+
+TIMELINE_KINDS = [
+    _kind("created", _("Created")),
+    _kind("note", _("Note")),
+    _kind("call", _("Call")),
+    _kind("document", _("Document")),
+    _kind("stage", _("Stage change")),
+    _kind("assignment", _("Assignment")),
+    _kind("update", _("Update")),
+    _kind("import", _("Import")),
+]
