@@ -72,7 +72,7 @@ OWNER_PAGES = [
     "/", "/leads/", "/leads/new/", "/leads/import/", "/pipeline/", "/pipeline/stages/", "/analytics/", "/staff/",
     "/audit/", "/settings/", "/profile/", "/no-such-page/",
 ]  # fmt: skip
-ADMIN_PAGES = ["/admin/", "/admin/core/auditentry/", "/admin/crm/lead/", "/admin/crm/lead/add/"]
+ADMIN_PAGES = ["/admin/", "/admin/core/auditentry/", "/admin/crm/lead/", "/admin/crm/tag/add/"]
 ANONYMOUS_PAGES = [
     ("localhost", "/"), ("localhost", "/login/"), ("localhost", "/register/"), ("localhost", "/password-reset/"),
     ("acme.localhost", "/login/"), ("acme.localhost", "/auth/handoff/?token=x"),
