@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms_documents import NumberField
+from crm.forms.documents import NumberField
 from crm.services.products import MAX_IMPORT_BYTES
 
 
