@@ -337,7 +337,10 @@ COVERED: dict[str, list[Probe]] = {
     ],
     "crm:document-lines": [Probe("post", _doc_url("quote", "lines/"), _line_data)],
     "crm:document-line-add": [Probe("post", _doc_url("quote", "lines/add/"), lambda w: {"product": w.product.pk})],
-    "crm:document-line-product": [Probe("post", _line_url("product/"), lambda w: {"product": w.product.pk})],
+    "crm:document-line-product": [
+        Probe("get", _line_url("product/")),
+        Probe("post", _line_url("product/"), lambda w: {"product": w.product.pk}),
+    ],
     "crm:document-line-delete": [Probe("post", _line_url("delete/"))],
     "crm:document-action": [
         _action("quote", "send"),
