@@ -2,10 +2,12 @@
 
 from django.urls import path
 
+from agenda.consumers import AgendaConsumer
 from core.consumers import NotificationsConsumer
 from crm.consumers import PipelineConsumer
 
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationsConsumer.as_asgi()),
     path("ws/pipeline/", PipelineConsumer.as_asgi()),
+    path("ws/agenda/", AgendaConsumer.as_asgi()),
 ]

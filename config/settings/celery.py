@@ -25,4 +25,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.audit_purge_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Agenda: due tasks, sellers' 30-minute reminders and the lead reminder hooks (every minute), and the
+    # pipeline's inactivity alerts (hourly; each breach notifies once).
+    "agenda-reminders": {
+        "task": "agenda.tasks.agenda_reminders_task",
+        "schedule": crontab(),
+    },
+    "agenda-inactivity-alerts": {
+        "task": "agenda.tasks.inactivity_alerts_task",
+        "schedule": crontab(minute=20),
+    },
 }
