@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from core.audit import audit_log
 from core.models import AuditEntry
@@ -158,3 +159,18 @@ def test_every_recorded_action_has_a_label():
         recorded |= set(re.findall(r'action="([a-z_.]+)"', text))
         recorded |= {f"{scope}.throttled" for scope in re.findall(r'scope="([a-z_]+)"', text)}
     assert recorded - set(declarations().audit_labels) == set()
+
+
+def test_changes_read_as_labels_and_choice_names_not_codes(tenant, owner, client_for, english):
+    from crm.services.leads import lead_update
+    from crm.tests.factories import LeadFactory
+
+    lead = LeadFactory(first_name="Ana", score="")
+    lead_update(lead=lead, actor=owner.user, first_name="Ana María", score="hot")
+    connection.set_schema_to_public()
+
+    body = client_for(owner).get("/audit/?action=lead.update").content.decode()
+
+    assert "<strong>First name</strong>: Ana → Ana María" in body
+    assert "<strong>Score</strong>: — → Hot" in body
+    assert "first_name" not in body.split("<tbody")[1]
