@@ -239,10 +239,11 @@ class BusyBlock(models.Model):
 class SellerCalendar(models.Model):
     """A seller's Google calendar id (for the company's `google` calendar provider)."""
 
-    seller = user_reference(blank=False, unique=True)
+    seller = user_reference(blank=False)
     google_calendar_id = models.CharField(_("Google calendar id"), max_length=255, blank=True)
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["seller"], name="agenda_seller_calendar_unique")]
         verbose_name = _("seller calendar")
         verbose_name_plural = _("seller calendars")
 

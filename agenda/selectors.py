@@ -389,11 +389,12 @@ class SellerAppointments:
 
     @property
     def completion_rate(self) -> float | None:
-        return self.completed / self.closed if self.closed else None
+        """Percent of the appointments that took place or should have (completed + no-show)."""
+        return round(100 * self.completed / self.closed, 1) if self.closed else None
 
     @property
     def no_show_rate(self) -> float | None:
-        return self.no_show / self.closed if self.closed else None
+        return round(100 * self.no_show / self.closed, 1) if self.closed else None
 
 
 def appointment_report(

@@ -19,3 +19,60 @@ def iso_datetime(value):
         except ValueError:
             return value
     return value
+
+
+def _membership(context):
+    request = context.get("request")
+    return request, getattr(request, "membership", None)
+
+
+@register.inclusion_tag("agenda/partials/_dashboard.html", takes_context=True)
+def agenda_dashboard(context):
+    """The dashboard's agenda block: my tasks (overdue, today, upcoming) and leads past their stage's
+    inactivity alert (owners: everyone's; sellers: their own). Nothing for other roles."""
+    from agenda.selectors import inactive_leads, my_tasks, zone_of
+
+    request, membership = _membership(context)
+    if membership is None or membership.role not in ("owner", "seller"):
+        return {"show": False}
+    return {
+        "show": True,
+        "request": request,
+        "tasks": my_tasks(user_id=membership.user_id, zone=zone_of(request.tenant)),
+        "inactive": inactive_leads(membership=membership),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("agenda/partials/_lead_panel.html", takes_context=True)
+def agenda_lead_panel(context, lead):
+    """A lead's appointments and tasks on its page, with links to book and to add a task."""
+    from agenda.selectors import lead_appointments, lead_tasks
+
+    request, membership = _membership(context)
+    if membership is None or membership.role not in ("owner", "seller"):
+        return {"show": False}
+    return {
+        "show": True,
+        "request": request,
+        "lead": lead,
+        "appointments": lead_appointments(lead=lead)[-10:],
+        "tasks": lead_tasks(lead=lead)[:20],
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("agenda/partials/_analytics.html", takes_context=True)
+def agenda_analytics(context, report, seller_id=None):
+    """Appointments per seller over the analytics page's range: how many, completion and no-show rates."""
+    from agenda.selectors import appointment_report
+
+    request, _membership_unused = _membership(context)
+    if report is None:
+        return {"rows": None}
+    seller_id = seller_id if isinstance(seller_id, int) else None
+    return {
+        "rows": appointment_report(
+            tenant=request.tenant, date_from=report.date_from, date_to=report.date_to, seller_id=seller_id
+        )
+    }
