@@ -124,9 +124,9 @@ def _slot_choices(request, *, service: Service | None, seller_id: int | None, da
     zone = zone_of(request.tenant)
     return [
         {
-            "value": f"{slot.start.isoformat()}|{slot.seller_id}",
+            "value": f"{slot.start.astimezone(zone).isoformat()}|{slot.seller_id}",
             "label": f"{slot.start.astimezone(zone):%H:%M} · {slot.seller_name}",
-            "start": slot.start,
+            "start_text": slot.start.astimezone(zone).isoformat(),
         }
         for slot in slots
     ]
@@ -183,7 +183,7 @@ def _dialog(request, form, *, status=200, alternatives=None):
         "chosen_lead": chosen_lead,
         "alternatives": [
             {
-                "value": f"{slot.start.isoformat()}|{slot.seller_id}",
+                "value": f"{slot.start.astimezone(zone).isoformat()}|{slot.seller_id}",
                 "label": f"{slot.start.astimezone(zone):%d/%m %H:%M} · {slot.seller_name}",
             }
             for slot in alternatives or []
