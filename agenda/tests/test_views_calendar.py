@@ -27,8 +27,24 @@ def at(day, hour, minute=0):
 def world(clock, service, madrid, seller_a, seller_b, acme, make_member, lead):
     owner = make_member(acme, Role.OWNER, full_name="Olga Owner")
     lead_b = LeadFactory(seller=seller_b.user, phone="+34600000002", first_name="Berta", last_name="Bee")
-    a = appointment_book(tenant=madrid, lead=lead, service=service, start=at(2, 10), seller_id=seller_a.user_id, actor=None, source="staff")
-    b = appointment_book(tenant=madrid, lead=lead_b, service=service, start=at(2, 11), seller_id=seller_b.user_id, actor=None, source="staff")
+    a = appointment_book(
+        tenant=madrid,
+        lead=lead,
+        service=service,
+        start=at(2, 10),
+        seller_id=seller_a.user_id,
+        actor=None,
+        source="staff",
+    )
+    b = appointment_book(
+        tenant=madrid,
+        lead=lead_b,
+        service=service,
+        start=at(2, 11),
+        seller_id=seller_b.user_id,
+        actor=None,
+        source="staff",
+    )
     connection.set_schema_to_public()
     return {"owner": owner, "a": a, "b": b, "lead_b": lead_b}
 
@@ -66,7 +82,12 @@ def test_feed_shows_the_visible_range_in_the_company_wall_clock(world, client_fo
 
 @pytest.mark.parametrize(
     "params",
-    [{"start": "nonsense"}, {"end": "2027-02-01T00:00:00"}, {"start": "9999-01-01T00:00:00"}, {"start": "2027-03-01\x00garbage"}],
+    [
+        {"start": "nonsense"},
+        {"end": "2027-02-01T00:00:00"},
+        {"start": "9999-01-01T00:00:00"},
+        {"start": "2027-03-01\x00garbage"},
+    ],
 )
 def test_feed_refuses_bad_ranges(world, client_for, params):
     response, _items = feed(client_for(world["owner"]), **params)
@@ -80,8 +101,14 @@ def test_booking_from_the_dialog(world, client_for, seller_a, lead):
 
     response = client.post(
         "/agenda/appointments/new/",
-        {"lead": lead.pk, "service": world["a"].service_id, "seller": seller_a.user_id, "day": "2027-03-02",
-         "slot": f"2027-03-02T12:00:00+01:00|{seller_a.user_id}", "notes": "Call first"},
+        {
+            "lead": lead.pk,
+            "service": world["a"].service_id,
+            "seller": seller_a.user_id,
+            "day": "2027-03-02",
+            "slot": f"2027-03-02T12:00:00+01:00|{seller_a.user_id}",
+            "notes": "Call first",
+        },
         HTTP_HX_REQUEST="true",
     )
 
@@ -89,19 +116,30 @@ def test_booking_from_the_dialog(world, client_for, seller_a, lead):
     assert "agenda:changed" in response["HX-Trigger"]
     connection.set_tenant(world["owner"].tenant)
     booked = Appointment.objects.get(lead=lead, start=at(2, 12))
-    assert (booked.seller_id, booked.notes, booked.source, booked.created_by_id) == (seller_a.user_id, "Call first", "staff", seller_a.user_id)
+    assert (booked.seller_id, booked.notes, booked.source, booked.created_by_id) == (
+        seller_a.user_id,
+        "Call first",
+        "staff",
+        seller_a.user_id,
+    )
 
 
 def test_a_new_lead_by_phone_and_a_refused_slot(world, client_for, seller_a):
     client = client_for(seller_a)
     base = {"service": world["a"].service_id, "seller": seller_a.user_id, "day": "2027-03-02"}
 
-    taken = client.post("/agenda/appointments/new/", {**base, "phone": "+34 611 22 33 44", "slot": f"2027-03-02T10:00:00+01:00|{seller_a.user_id}"})
+    taken = client.post(
+        "/agenda/appointments/new/",
+        {**base, "phone": "+34 611 22 33 44", "slot": f"2027-03-02T10:00:00+01:00|{seller_a.user_id}"},
+    )
     assert taken.status_code == 422
     assert "already has an appointment" in taken.content.decode()
     assert "Next free times" in taken.content.decode()
 
-    booked = client.post("/agenda/appointments/new/", {**base, "phone": "611223344", "first_name": "Nina", "slot": f"2027-03-02T12:30:00+01:00|{seller_a.user_id}"})
+    booked = client.post(
+        "/agenda/appointments/new/",
+        {**base, "phone": "611223344", "first_name": "Nina", "slot": f"2027-03-02T12:30:00+01:00|{seller_a.user_id}"},
+    )
     assert booked.status_code == 200
     connection.set_tenant(world["owner"].tenant)
     lead = Lead.objects.get(phone="+34611223344")
@@ -113,8 +151,13 @@ def test_a_seller_cannot_book_for_another_seller_nor_another_sellers_lead(world,
     client = client_for(seller_a)
     response = client.post(
         "/agenda/appointments/new/",
-        {"lead": world["lead_b"].pk, "service": world["a"].service_id, "seller": seller_b.user_id, "day": "2027-03-02",
-         "slot": f"2027-03-02T12:00:00+01:00|{seller_b.user_id}"},
+        {
+            "lead": world["lead_b"].pk,
+            "service": world["a"].service_id,
+            "seller": seller_b.user_id,
+            "day": "2027-03-02",
+            "slot": f"2027-03-02T12:00:00+01:00|{seller_b.user_id}",
+        },
     )
     assert response.status_code == 422
     connection.set_tenant(world["owner"].tenant)
@@ -131,7 +174,12 @@ def test_a_seller_cannot_book_for_another_seller_nor_another_sellers_lead(world,
     ],
 )
 def test_the_dialog_refuses_bad_input(world, client_for, seller_a, data, message):
-    base = {"service": world["a"].service_id, "seller": seller_a.user_id, "day": "2027-03-02", "slot": "2027-03-02T12:00:00+01:00"}
+    base = {
+        "service": world["a"].service_id,
+        "seller": seller_a.user_id,
+        "day": "2027-03-02",
+        "slot": "2027-03-02T12:00:00+01:00",
+    }
     response = client_for(seller_a).post("/agenda/appointments/new/", {**base, **data})
 
     assert response.status_code == 422
@@ -149,7 +197,11 @@ def test_moves_are_checked_by_the_server(world, client_for, seller_a):
     refused = client.post(url, {"start": "2027-03-02T13:30", "end": "2027-03-02T14:00"})
     assert refused.status_code == 409
     answer = json.loads(refused.content)
-    assert answer["ok"] is False and "outside the seller's working hours" in answer["error"] and "Next free" in answer["error"]
+    assert (
+        answer["ok"] is False
+        and "outside the seller's working hours" in answer["error"]
+        and "Next free" in answer["error"]
+    )
     reversed_ = client.post(url, {"start": "2027-03-02T10:00", "end": "2027-03-02T09:00"})
     assert reversed_.status_code == 400 and "end must be after" in json.loads(reversed_.content)["error"]
     assert client.post(url, {"start": "yesterday"}).status_code == 400
@@ -179,8 +231,10 @@ def test_lead_search_and_slots(world, client_for, seller_a, lead):
     assert "Berta Bee" in found
     assert "Berta" not in client_for(seller_a).get("/agenda/leads/search/", {"q": "Berta"}).content.decode()
 
-    options = client_for(seller_a).get(
-        "/agenda/slots/", {"service": world["a"].service_id, "day": "2027-03-02", "seller": ""}
-    ).content.decode()
+    options = (
+        client_for(seller_a)
+        .get("/agenda/slots/", {"service": world["a"].service_id, "day": "2027-03-02", "seller": ""})
+        .content.decode()
+    )
     assert "09:00 · Ana Seller" in options and "10:00 · Ana Seller" not in options and "Bruno" not in options
     assert "No free time" in client_for(seller_a).get("/agenda/slots/", {"service": "x", "day": "y"}).content.decode()

@@ -12,6 +12,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -192,25 +193,26 @@ def _book(request, form, service, seller_id, zone) -> dict:
     first, _sep, last = data["name"].partition(" ")
     actor = lead_actor(data["name"])
     try:
-        lead, _created = lead_upsert_by_phone(
-            tenant=tenant,
-            phone=phone,
-            source=Lead.Source.WEBSITE,
-            actor=actor,
-            fields={"first_name": first[:80], "last_name": last[:80], "email": data.get("email", "")},
-        )
-        utm = {name: str(request.POST.get(name) or "")[:100] for name in UTM_FIELDS}
-        if any(utm.values()):
-            lead_set_attribution(tenant=tenant, lead=lead, actor=actor, **utm)
-        appointment = services.appointment_book(
-            tenant=tenant,
-            lead=lead,
-            service=service,
-            start=start,
-            seller_id=seller_id,
-            actor=actor,
-            source=Appointment.Source.BOOKING_PAGE,
-        )
+        with transaction.atomic():  # a refused time leaves no lead behind
+            lead, _created = lead_upsert_by_phone(
+                tenant=tenant,
+                phone=phone,
+                source=Lead.Source.WEBSITE,
+                actor=actor,
+                fields={"first_name": first[:80], "last_name": last[:80], "email": data.get("email", "")},
+            )
+            utm = {name: str(request.POST.get(name) or "")[:100] for name in UTM_FIELDS}
+            if any(utm.values()):
+                lead_set_attribution(tenant=tenant, lead=lead, actor=actor, **utm)
+            appointment = services.appointment_book(
+                tenant=tenant,
+                lead=lead,
+                service=service,
+                start=start,
+                seller_id=seller_id,
+                actor=actor,
+                source=Appointment.Source.BOOKING_PAGE,
+            )
     except services.SlotUnavailable:
         return {"error": _("Sorry, this time was just taken or is no longer available. Please choose another.")}
     except ApplicationError as problem:
