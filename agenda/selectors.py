@@ -11,13 +11,15 @@ shifts a 10:00 slot: each day's ranges are read in that day's own offset.
 
 from __future__ import annotations
 
+import math
 import zoneinfo
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, F, Func, Q, QuerySet, Value
 from django.utils import timezone
 
 from agenda.models import AgendaSettings, Appointment, BusyBlock, Service, ServiceSeller, Task, TimeOff, WorkingHours
@@ -26,6 +28,7 @@ from tenants.models import Role
 
 SELLING_ROLES = (Role.OWNER, Role.SELLER)
 MAX_RANGE_DAYS = 92  # one free-slots question covers at most about three months
+LONGEST = timedelta(hours=17)  # an appointment's longest busy time: 12 hours plus a 4-hour buffer, and then some
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,12 @@ def local_instant(day: date, wall: time, zone: zoneinfo.ZoneInfo) -> datetime:
 @dataclass
 class SellerDay:
     """What decides one seller's availability over a window: working intervals and busy intervals, both
-    as sorted lists of UTC (start, end)."""
+    sorted lists of (start, end) in epoch seconds (integers keep the slot loop fast), and the time off."""
 
-    working: list[tuple[datetime, datetime]]
-    busy: list[tuple[datetime, datetime]]
-    busy_starts: list[datetime]
+    working: list[tuple[int, int]]
+    busy: list[tuple[int, int]]
+    busy_starts: list[int]
+    days_off: list[tuple[date, date]]
 
 
 def _days(date_from: date, date_to: date):
@@ -130,18 +134,29 @@ def availability(
         seller_id__in=seller_ids, start_date__lte=date_to, end_date__gte=date_from
     ).values_list("seller_id", "start_date", "end_date"):
         off[seller_id].append((start, end))
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    appointments = Appointment.objects.filter(
-        seller_id__in=seller_ids, start__lt=window_end, busy_until__gt=window_start
-    ).exclude(status=Appointment.Status.CANCELLED)
+    # Live appointments (busy until their end plus buffer) and mirrored Google blocks in one round trip,
+    # as epoch seconds: thousands of rows, so no model instances and no per-row datetime parsing.
+    # An appointment busy at most LONGEST bounds the index range scanned on `start`.
+    exclude_sql = "AND id <> %s" if exclude_appointment_id is not None else ""
+    params = [list(seller_ids), window_start - LONGEST, window_end, window_start]
     if exclude_appointment_id is not None:
-        appointments = appointments.exclude(pk=exclude_appointment_id)
-    for seller_id, start, end in appointments.values_list("seller_id", "start", "busy_until"):
-        busy[seller_id].append((start, end))
-    for seller_id, start, end in BusyBlock.objects.filter(
-        seller_id__in=seller_ids, start__lt=window_end, end__gt=window_start
-    ).values_list("seller_id", "start", "end"):
-        busy[seller_id].append((start, end))
+        params.append(exclude_appointment_id)
+    params += [list(seller_ids), window_end, window_start]
+    busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT seller_id, EXTRACT(EPOCH FROM start)::bigint, EXTRACT(EPOCH FROM busy_until)::bigint
+                  FROM {Appointment._meta.db_table}
+                 WHERE seller_id = ANY(%s) AND start >= %s AND start < %s AND busy_until > %s
+                   AND status <> 'cancelled' {exclude_sql}
+                UNION ALL
+                SELECT seller_id, EXTRACT(EPOCH FROM start)::bigint, EXTRACT(EPOCH FROM "end")::bigint
+                  FROM {BusyBlock._meta.db_table}
+                 WHERE seller_id = ANY(%s) AND start < %s AND "end" > %s""",  # noqa: S608 (table names only)
+            params,
+        )
+        for seller_id, start, end in cursor.fetchall():
+            busy[seller_id].append((start, end))
 
     result = {}
     for seller_id in seller_ids:
@@ -153,45 +168,51 @@ def availability(
             if not ranges or any(first <= day <= last for first, last in days_off):
                 continue
             for start, end in ranges:
-                working.append((local_instant(day, start, zone), local_instant(day, end, zone)))
+                working.append(
+                    (int(local_instant(day, start, zone).timestamp()), int(local_instant(day, end, zone).timestamp()))
+                )
         working.sort()
         seller_busy = sorted(busy.get(seller_id, []))
-        result[seller_id] = SellerDay(working, seller_busy, [start for start, _end in seller_busy])
+        result[seller_id] = SellerDay(working, seller_busy, [start for start, _end in seller_busy], days_off)
     return result
 
 
-def _overlaps_busy(day: SellerDay, start: datetime, end: datetime) -> bool:
+def _overlaps_busy(day: SellerDay, start: int, end: int) -> bool:
     """Whether [start, end) overlaps a busy interval. Busy intervals are sorted by start; any overlapping
-    one starts before `end`, and among those the latest-ending matters."""
+    one starts before `end`."""
     index = bisect_left(day.busy_starts, end)
     return any(busy_end > start for _busy_start, busy_end in day.busy[:index])
 
 
-def _free_starts(day: SellerDay, *, duration: timedelta, buffer: timedelta, step: timedelta, earliest, latest):
-    """Candidate starts of every working interval, minus those colliding with busy time (one pass)."""
-    busy, pointer, last = day.busy, 0, None
+def _free_starts(day: SellerDay, *, duration: int, buffer: int, step: int, earliest: int, latest: int):
+    """Candidate starts (epoch seconds) of every working interval, minus those colliding with busy time,
+    in one forward pass. Integers, not datetimes: this loop runs for every slot of every seller."""
+    busy = day.busy
+    count, pointer, last, result = len(busy), 0, None, []
+    append = result.append
     # Busy intervals are sorted by start. `pointer` skips those that ended before the current candidate;
     # candidates only move forward (restart the pointer if overlapping ranges ever make them go back).
     for work_start, work_end in day.working:
         if last is not None and work_start < last:
             pointer = 0
         moment = work_start
-        while moment + duration <= work_end:
-            if moment >= earliest and moment <= latest:
-                blocked_until = moment + duration + buffer
-                while pointer < len(busy) and busy[pointer][1] <= moment:
-                    pointer += 1
-                collides = False
-                index = pointer
-                while index < len(busy) and busy[index][0] < blocked_until:
-                    if busy[index][1] > moment:
-                        collides = True
-                        break
-                    index += 1
-                if not collides:
-                    yield moment
+        if moment < earliest:  # jump to the first step at or after `earliest`
+            moment += -(-(earliest - moment) // step) * step
+        stop = min(work_end - duration, latest)
+        while moment <= stop:
+            while pointer < count and busy[pointer][1] <= moment:
+                pointer += 1
+            blocked_until = moment + duration + buffer
+            index = pointer
+            while index < count and busy[index][0] < blocked_until:
+                if busy[index][1] > moment:
+                    break
+                index += 1
+            else:
+                append(moment)
             moment += step
         last = moment
+    return result
 
 
 def free_slots(
@@ -234,32 +255,52 @@ def free_slots(
         time_max=local_instant(date_to + timedelta(days=1), time.min, zone),
     )
     days = availability(seller_ids=list(sellers), date_from=date_from, date_to=date_to, zone=zone)
-    duration, buffer, step = service.duration, service.buffer, timedelta(minutes=rules.slot_minutes)
+    duration, step = int(service.duration.total_seconds()), rules.slot_minutes * 60
+    buffer = int(service.buffer.total_seconds())
+    # Each slot as one integer, start * K + the seller's rank by name: one sort of integers orders the
+    # slots by time, then seller name (ten thousand slots: tuples and keys would cost more than the rest).
+    ranked = sorted(sellers.items(), key=lambda item: (item[1], item[0]))
+    width = len(ranked)
+    keys = []
+    for rank, (seller, _name) in enumerate(ranked):
+        starts = _free_starts(
+            days[seller],
+            duration=duration,
+            buffer=buffer,
+            step=step,
+            earliest=math.ceil(earliest.timestamp()),
+            latest=int(latest.timestamp()),
+        )
+        keys.extend([start * width + rank for start in starts])
+    keys.sort()
+    moments: dict[int, tuple[datetime, datetime]] = {}
+    span = timedelta(seconds=duration)
     slots = []
-    for seller, name in sellers.items():
-        for start in _free_starts(
-            days[seller], duration=duration, buffer=buffer, step=step, earliest=earliest, latest=latest
-        ):
-            slots.append(Slot(start, start + duration, seller, name))
-    slots.sort(key=lambda slot: (slot.start, slot.seller_name, slot.seller_id))
+    new_slot, append = object.__new__, slots.append
+    for key in keys:
+        start, rank = divmod(key, width)
+        pair = moments.get(start)
+        if pair is None:
+            moment = datetime.fromtimestamp(start, UTC)
+            pair = moments[start] = (moment, moment + span)
+        seller, name = ranked[rank]
+        slot = new_slot(Slot)  # a frozen dataclass filled without its __init__'s per-field setattr
+        slot.__dict__.update(start=pair[0], end=pair[1], seller_id=seller, seller_name=name)
+        append(slot)
     return slots
 
 
 def seller_refusal(
-    *,
-    day: SellerDay,
-    start: datetime,
-    end: datetime,
-    busy_until: datetime,
-    time_off: bool,
+    *, day: SellerDay, start: datetime, end: datetime, busy_until: datetime, local_day: date
 ) -> str | None:
     """None when the seller can take [start, end) (busy until `busy_until`), else the reason's code:
     `time_off`, `outside_hours` or `taken`."""
-    if time_off:
+    if any(first <= local_day <= last for first, last in day.days_off):
         return "time_off"
-    if not any(work_start <= start and end <= work_end for work_start, work_end in day.working):
+    start_at, end_at = start.timestamp(), end.timestamp()
+    if not any(work_start <= start_at and end_at <= work_end for work_start, work_end in day.working):
         return "outside_hours"
-    if _overlaps_busy(day, start, busy_until):
+    if _overlaps_busy(day, start_at, busy_until.timestamp()):
         return "taken"
     return None
 
@@ -276,7 +317,8 @@ def calendar_appointments(
 ) -> QuerySet[Appointment]:
     """Appointments overlapping [start, end) that this member may see: owners every seller's (or one
     seller's), sellers only their own."""
-    appointments = Appointment.objects.filter(start__lt=end, end__gt=start).select_related("lead", "service")
+    # An appointment lasts at most 12 hours (agenda.services): the lower bound keeps the index range short.
+    appointments = Appointment.objects.filter(start__gte=start - LONGEST, start__lt=end, end__gt=start)
     if membership.role != Role.OWNER:
         appointments = appointments.filter(seller_id=membership.user_id)
     elif seller_id is not None:
@@ -284,6 +326,30 @@ def calendar_appointments(
     if not include_cancelled:
         appointments = appointments.exclude(status=Appointment.Status.CANCELLED)
     return appointments.order_by("start", "id")
+
+
+FEED_FIELDS = (
+    "pk", "wall_start", "wall_end", "status", "seller_id", "action_required", "sync_state",
+    "lead__first_name", "lead__last_name", "lead__phone", "service__name",
+)  # fmt: skip
+
+
+class WallClock(Func):
+    """A timestamptz as the wall-clock text of a time zone ("2027-03-02T10:00"), computed by PostgreSQL:
+    the calendar's feed sends a thousand of these and parsing them in Python would cost more than all else."""
+
+    template = "to_char(timezone(%(expressions)s), 'YYYY-MM-DD\"T\"HH24:MI')"
+    output_field = CharField()
+
+
+def calendar_feed(*, membership, start: datetime, end: datetime, zone_name: str, seller_id: int | None = None):
+    """The calendar's rows for [start, end): (pk, start, end (wall-clock texts in `zone_name`), status,
+    seller id, action required, sync state, lead first name, last name, phone, service name)."""
+    return (
+        calendar_appointments(membership=membership, start=start, end=end, seller_id=seller_id)
+        .annotate(wall_start=WallClock(Value(zone_name), F("start")), wall_end=WallClock(Value(zone_name), F("end")))
+        .values_list(*FEED_FIELDS)
+    )
 
 
 def visible_appointment(*, membership, appointment_id: int) -> Appointment | None:

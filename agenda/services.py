@@ -111,15 +111,7 @@ def _seller_refusal(*, tenant, seller_id: int, start: datetime, end: datetime, b
         zone=zone,
         exclude_appointment_id=exclude,
     )
-    from agenda.selectors import on_time_off
-
-    return seller_refusal(
-        day=days[seller_id],
-        start=start,
-        end=end,
-        busy_until=busy_until,
-        time_off=on_time_off(seller_id=seller_id, day=day),
-    )
+    return seller_refusal(day=days[seller_id], start=start, end=end, busy_until=busy_until, local_day=day)
 
 
 def _insert_or_update(appointment: Appointment, *, fields: list[str] | None = None) -> None:
@@ -246,8 +238,9 @@ def appointment_book(
     busy_until = end + service.buffer
     refusal = "no_seller"
     appointment = None
+    days = availability(seller_ids=candidates, date_from=day - timedelta(days=1), date_to=day, zone=zone)
     for candidate in candidates:
-        refusal = _seller_refusal(tenant=tenant, seller_id=candidate, start=start, end=end, busy_until=busy_until)
+        refusal = seller_refusal(day=days[candidate], start=start, end=end, busy_until=busy_until, local_day=day)
         if refusal is not None:
             continue
         appointment = Appointment(

@@ -69,15 +69,22 @@ def test_events_reach_owners_and_the_appointments_seller_only(
     assert connected == dict.fromkeys(sockets, (True, None))
     pk = booked["a"].pk
     assert received["owner"] == (
-        f'<div id="agenda-events" hx-swap-oob="beforeend"><span data-event="NEW_APPOINTMENT" data-kind="appointment" data-id="{pk}"></span></div>\n'
+        '<div id="agenda-events" hx-swap-oob="beforeend">'
+        f'<span data-event="NEW_APPOINTMENT" data-kind="appointment" data-id="{pk}"></span></div>\n'
     )
     assert received["seller_a"] == received["owner"]
     assert quiet == dict.fromkeys(sockets, True)
 
     def move_to_b():
         with django_capture_on_commit_callbacks(execute=True):
-            appointment_reschedule(tenant=madrid, appointment=booked["a"], start=datetime(2027, 3, 2, 11, tzinfo=MADRID),
-                                   seller_id=seller_b.user_id, actor=None, source="staff")  # fmt: skip
+            appointment_reschedule(
+                tenant=madrid,
+                appointment=booked["a"],
+                start=datetime(2027, 3, 2, 11, tzinfo=MADRID),
+                seller_id=seller_b.user_id,
+                actor=None,
+                source="staff",
+            )
 
     _connected, received, quiet = _live(sockets_(), move_to_b, listeners=["owner", "seller_a", "seller_b"])
     assert all("APPOINTMENT_UPDATED" in received[name] for name in ("owner", "seller_a", "seller_b"))

@@ -62,8 +62,9 @@ def test_freebusy_body_has_the_documented_shape():
 
 
 def test_freebusy_answers_are_read_and_calendar_errors_refused():
-    answer = {"kind": "calendar#freeBusy", "calendars": {"a@x": {"busy": [{"start": "2027-03-02T09:00:00Z", "end": "2027-03-02T10:00:00Z"}]},
-                                                       "b@x": {"errors": [{"domain": "global", "reason": "notFound"}]}}}  # fmt: skip
+    busy = [{"start": "2027-03-02T09:00:00Z", "end": "2027-03-02T10:00:00Z"}]
+    errors = [{"domain": "global", "reason": "notFound"}]
+    answer = {"kind": "calendar#freeBusy", "calendars": {"a@x": {"busy": busy}, "b@x": {"errors": errors}}}
     assert parse_freebusy(answer, ["a@x"]) == {
         "a@x": [BusyInterval(datetime(2027, 3, 2, 9, tzinfo=UTC), datetime(2027, 3, 2, 10, tzinfo=UTC))]
     }

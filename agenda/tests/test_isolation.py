@@ -37,8 +37,10 @@ def world(clock, service, madrid, seller_a, seller_b, acme, make_member):
         source="staff",
         notes="Hush notes 8812",
     )
-    task = task_create(tenant=madrid, lead=lead, title="Secret plan 4471", due_at=datetime(2027, 3, 2, 12, tzinfo=MADRID),
-                       assignee_id=seller_a.user_id, actor=None)  # fmt: skip
+    due = datetime(2027, 3, 2, 12, tzinfo=MADRID)
+    task = task_create(
+        tenant=madrid, lead=lead, title="Secret plan 4471", due_at=due, assignee_id=seller_a.user_id, actor=None
+    )
     off = TimeOff.objects.create(
         seller_id=seller_a.user_id, start_date=date(2027, 4, 1), end_date=date(2027, 4, 2), reason="x"
     )
@@ -186,7 +188,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(world, seller_a, acme):
     for name, calls in probes(world, seller_a).items():
         for method, url, data in calls:
             response = _run(client, method, url, data)
-            assert response.status_code == 302 and response["Location"].startswith("/login/"), (name, url)
+            assert response.status_code == 302, (name, url)
+            assert response["Location"].startswith("/login/"), (name, url)
     assert state(seller_a) == before
 
 

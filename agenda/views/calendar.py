@@ -17,7 +17,7 @@ from agenda import services
 from agenda.forms import AppointmentForm, MoveForm, parse_day, parse_instant
 from agenda.models import Appointment, Service
 from agenda.selectors import (
-    calendar_appointments,
+    calendar_feed,
     calendar_tasks,
     free_slots,
     selling_members,
@@ -77,22 +77,23 @@ def events(request):
     end = min(end, start + timedelta(days=MAX_FEED_DAYS))
     seller = _seller_filter(request)
     items = []
-    for appointment in calendar_appointments(membership=request.membership, start=start, end=end, seller_id=seller):
+    rows = calendar_feed(membership=request.membership, start=start, end=end, seller_id=seller, zone_name=str(zone.key))
+    for pk, starts, ends, status, seller_id, flagged, sync_state, first, last, phone, service in rows:
         items.append(
             {
-                "id": f"a{appointment.pk}",
-                "title": f"{appointment.lead} · {appointment.service.name}",
-                "start": _wall(appointment.start, zone),
-                "end": _wall(appointment.end, zone),
-                "color": STATUS_COLORS.get(appointment.status),
-                "editable": appointment.is_open,
+                "id": f"a{pk}",
+                "title": f"{f'{first} {last}'.strip() or phone} · {service}",
+                "start": starts,
+                "end": ends,
+                "color": STATUS_COLORS.get(status),
+                "editable": status in Appointment.OPEN_STATUSES,
                 "extendedProps": {
                     "kind": "appointment",
-                    "pk": appointment.pk,
-                    "status": appointment.status,
-                    "seller": appointment.seller_id,
-                    "actionRequired": appointment.action_required,
-                    "syncFailed": appointment.sync_state == Appointment.SyncState.FAILED,
+                    "pk": pk,
+                    "status": status,
+                    "seller": seller_id,
+                    "actionRequired": flagged,
+                    "syncFailed": sync_state == Appointment.SyncState.FAILED,
                 },
             }
         )
