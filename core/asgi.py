@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from channels.db import database_sync_to_async
-from django_tenants.utils import get_tenant_domain_model, remove_www, schema_context
+from django_tenants.utils import remove_www, schema_context
 
 from core.context import request_id_var
 
@@ -22,11 +22,13 @@ def _host_from_scope(scope) -> str:
 
 @database_sync_to_async
 def _tenant_for_host(host: str):
+    from tenants.host_cache import tenant_for_host
+
     with schema_context("public"):
-        domain = get_tenant_domain_model().objects.select_related("tenant").filter(domain=host).first()
-        if domain is None or domain.tenant.schema_name == "public":
+        tenant = tenant_for_host(host)
+        if tenant is None or tenant.schema_name == "public":
             return None
-        return domain.tenant
+        return tenant
 
 
 class TenantWebsocketMiddleware:

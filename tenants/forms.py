@@ -2,8 +2,10 @@ import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import currency_choices
 from tenants.models import TIMEZONE_CHOICES, Language, Role, Tenant, User
 from tenants.selectors import listed_tenants
 from tenants.vault import CREDENTIAL_FIELDS
@@ -91,15 +93,29 @@ class UpperCaseRegexField(forms.RegexField):
         return super().to_python(value).upper()
 
 
+class CurrencyField(forms.ChoiceField):
+    """An ISO 4217 code among the currencies in use (Babel's list), named in the reader's language; accepted
+    in any case and with stray spaces."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Choose a currency from the list (ISO 4217).")})
+        super().__init__(choices=self._choices, **kwargs)
+
+    @staticmethod
+    def _choices() -> list[tuple[str, str]]:
+        return currency_choices(get_language() or settings.LANGUAGE_CODE)
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
 class TenantSettingsForm(forms.Form):
     name = forms.CharField(label=_("Company name"), max_length=120)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
-    currency = UpperCaseRegexField(
+    currency = CurrencyField(
         label=_("Currency"),
-        regex=r"^[A-Z]{3}$",
-        max_length=3,
-        error_messages={"invalid": _("Use a three-letter ISO code, such as EUR or USD.")},
+        help_text=_("Changing it does not convert the amounts already entered: they are read in the new currency."),
     )
     country = UpperCaseRegexField(
         label=_("Country"),

@@ -63,6 +63,18 @@ class Tenant(TenantMixin):
     auto_create_schema = True
     auto_drop_schema = False
 
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """From the migrated template when it is current (tenants.schema_template), else by migrations."""
+        from django_tenants.utils import schema_exists
+
+        from tenants.schema_template import clone_from_template
+
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        if sync_schema and clone_from_template(self.schema_name):
+            return True
+        return super().create_schema(check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity)
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("tenant")

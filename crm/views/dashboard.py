@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +21,7 @@ from tenants.selectors import pending_count
 def dashboard(request):
     membership = request.membership
     figures = dashboard_figures(membership=membership) if has_lead_figures(membership) else None
-    context = {"figures": figures, "currency": request.tenant.currency}
+    context = {"figures": figures}
     if membership.role == Role.OWNER:
         context["pending_count"] = pending_count(tenant=request.tenant)
     return TemplateResponse(request, "crm/dashboard.html", context)
@@ -78,6 +77,3 @@ def analytics(request):
         "currency": tenant.currency,
     }
     return TemplateResponse(request, "crm/analytics.html", context)
-
-
-urlpatterns = [path("", dashboard, name="dashboard"), path("analytics/", analytics, name="analytics")]

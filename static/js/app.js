@@ -33,9 +33,9 @@
     if (event.key === "Escape" && document.body.classList.contains("sidebar-open")) { setSidebar(false); }
   });
 
-  // Toasts fade on their own after a while; errors stay until closed.
+  // Toasts fade on their own after a while; errors and warnings stay until closed.
   function scheduleToasts(root) {
-    (root || document).querySelectorAll(".toast:not(.toast-error)").forEach(function (toast) {
+    (root || document).querySelectorAll(".toast:not(.toast-error):not(.toast-warning)").forEach(function (toast) {
       setTimeout(function () { toast.remove(); }, 6000);
     });
   }

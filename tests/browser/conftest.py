@@ -36,8 +36,8 @@ from django_tenants.utils import schema_context, tenant_context
 
 from core import ratelimit
 from core.models import AuditEntry
-from crm.bench import Person, seed_leads
 from crm.models import ImportJob, Lead, Stage, Tag
+from crm.seeding import Person, seed_leads
 from crm.services.leads import lead_create
 from tenants.models import Credential, Membership, MembershipStatus, Tenant, User
 
@@ -372,7 +372,7 @@ class Leads:
 
     def seed(self, *, count: int, sellers: list[User], creator: User, days: int, seed: str) -> list[Lead]:
         """`count` realistic leads created over the last `days` days, spread over the stages and `sellers`,
-        each with a history (see crm.bench.seed_leads). Deterministic for a given `seed`."""
+        each with a history (see crm.seeding.seed_leads). Deterministic for a given `seed`."""
 
         def write() -> list[Lead]:
             seed_leads(
