@@ -34,9 +34,11 @@ CELERY_BEAT_SCHEDULE = {
     "agenda-reminders": {
         "task": "agenda.tasks.agenda_reminders_task",
         "schedule": crontab(),
+        "options": {"spread": 45},
     },
     "agenda-inactivity-alerts": {
         "task": "agenda.tasks.inactivity_alerts_task",
         "schedule": crontab(minute=20),
+        "options": {"spread": 1800},
     },
 }
