@@ -83,6 +83,8 @@
       height: "auto",
       nowIndicator: true,
       allDaySlot: false,
+      eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+      slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       slotMinTime: "07:00:00",
       slotMaxTime: "21:00:00",
       selectable: true,
@@ -181,6 +183,13 @@
     if (event.detail && event.detail.message) { toast(event.detail.message, "success"); }
     refresh();
   }
+
+  // The calendar says when its own live connection is up (tests wait on it before acting).
+  document.addEventListener("htmx:wsOpen", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var el = byId("calendar");
+    if (el && elt && elt.id === "agenda-live") { el.dataset.live = "open"; }
+  });
 
   // Errors of the dialog's actions (400) are shown in the dialog, not as a generic failure.
   document.addEventListener("htmx:beforeSwap", function (event) {
