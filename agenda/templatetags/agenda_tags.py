@@ -76,3 +76,18 @@ def agenda_analytics(context, report, seller_id=None):
             tenant=request.tenant, date_from=report.date_from, date_to=report.date_to, seller_id=seller_id
         )
     }
+
+
+@register.inclusion_tag("agenda/partials/_settings_status.html", takes_context=True)
+def agenda_settings_status(context):
+    """The company Settings page's agenda card: the calendar provider's health (Google errors, appointments
+    not copied) and a link to the agenda settings."""
+    from agenda.models import Appointment
+    from agenda.selectors import agenda_settings
+
+    request, _membership_unused = _membership(context)
+    return {
+        "provider": request.tenant.calendar_provider,
+        "settings": agenda_settings(),
+        "failed_syncs": Appointment.objects.filter(sync_state=Appointment.SyncState.FAILED).count(),
+    }
