@@ -83,9 +83,8 @@ def test_hours_and_time_off(owner_member, seller_a, client_for, madrid):
     )
     assert backwards.status_code == 422
     enter(madrid)
-    assert list(WorkingHours.objects.filter(seller_id=seller_a.user_id).values_list("weekday", "start_time", "end_time")) == [
-        (0, time(9), time(13)), (0, time(15), time(18)),
-    ]  # fmt: skip
+    hours = WorkingHours.objects.filter(seller_id=seller_a.user_id).values_list("weekday", "start_time", "end_time")
+    assert list(hours) == [(0, time(9), time(13)), (0, time(15), time(18))]
     assert TimeOff.objects.filter(seller_id=seller_a.user_id).count() == 1
     connection.set_schema_to_public()
     assert client.post("/agenda/hours/", {"form": "hours", "seller": "999999999"}).status_code == 404
