@@ -74,6 +74,7 @@ def test_times_in_the_visitors_zone_and_language(page):
     )
     assert 'value="2027-03-02T03:00:00-05:00"' in body  # 09:00 in Madrid
     assert '<html lang="fr">' in body
+    assert "Confirmer le rendez-vous" in body
     assert visitor().get(f"/book/{page.pk}/", {"tz": "Mars/Olympus"}).status_code == 200
 
 
