@@ -305,10 +305,6 @@ def seller_refusal(
     return None
 
 
-def on_time_off(*, seller_id: int, day: date) -> bool:
-    return TimeOff.objects.filter(seller_id=seller_id, start_date__lte=day, end_date__gte=day).exists()
-
-
 # --- Calendar and leads ------------------------------------------------------------------------------
 
 
