@@ -240,3 +240,21 @@ def test_inactive_service_has_no_slots(clock, service, madrid):
 
     assert free_slots(tenant=madrid, service=service, date_from=date(2027, 3, 2), date_to=date(2027, 3, 2)) == []
     assert not Appointment.objects.exists()
+
+
+def test_query_counts_do_not_grow_with_appointments(clock, service, madrid, seller_a, lead, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            free_slots(tenant=madrid, service=service, date_from=date(2027, 3, 2), date_to=date(2027, 3, 31))
+        return len(captured.captured_queries)
+
+    few = count()
+    for day in range(2, 20):
+        appointment_book(
+            tenant=madrid, lead=lead, service=service, start=datetime(2027, 3, day, 10, tzinfo=MADRID),
+            seller_id=seller_a.user_id, actor=None, source="staff",
+        )  # fmt: skip
+    assert count() == few
