@@ -71,10 +71,8 @@ def selling_members(*, tenant) -> dict[int, str]:
     """Active owners and sellers of the company: {user id: name}."""
     from tenants.selectors import active_members
 
-    return {
-        member.user_id: member.user.full_name or member.user.email
-        for member in active_members(tenant=tenant, roles=SELLING_ROLES)
-    }
+    rows = active_members(tenant=tenant, roles=SELLING_ROLES).values_list("user_id", "user__full_name", "user__email")
+    return {user_id: full_name or email for user_id, full_name, email in rows}
 
 
 def service_sellers(*, tenant, service: Service) -> list[SellerInfo]:
