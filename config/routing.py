@@ -1,8 +1,9 @@
 """Websocket routes. Each app's consumers join `<schema>.<topic>` groups."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from agenda.consumers import AgendaConsumer
+from core.asgi import NotFoundConsumer
 from core.consumers import NotificationsConsumer
 from crm.consumers import PipelineConsumer
 
@@ -10,4 +11,5 @@ websocket_urlpatterns = [
     path("ws/notifications/", NotificationsConsumer.as_asgi()),
     path("ws/pipeline/", PipelineConsumer.as_asgi()),
     path("ws/agenda/", AgendaConsumer.as_asgi()),
+    re_path(r"", NotFoundConsumer.as_asgi()),  # last: any other path closes cleanly
 ]

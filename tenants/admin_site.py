@@ -14,7 +14,7 @@ pages); history, documents, imports and the audit log (read-only). The later app
 invariants (numbered sales documents, appointments, conversations, campaigns) follow the same rule.
 Only data without rules of its own (tags) uses `OwnerModelAdmin`."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -42,6 +42,24 @@ def _is_owner(request) -> bool:
     return bool(request.user.is_active and membership is not None and membership.role == Role.OWNER)
 
 
+def _has_nul(query) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())
+
+
+class SafeChangelistMixin:
+    """Admin lists refuse filter values the database or the calendar cannot take (a NUL byte, a year with
+    thirty digits) with a message and the unfiltered list, instead of a server error."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not _has_nul(request.GET):
+            try:
+                return super().changelist_view(request, extra_context)
+            except OverflowError:
+                pass
+        messages.error(request, _("Those filters cannot be used. Showing the whole list instead."))
+        return HttpResponseRedirect(request.path)
+
+
 class TenantAdminSite(admin.AdminSite):
     site_header = _("Company administration")
     site_title = _("Company administration")
@@ -54,7 +72,7 @@ class TenantAdminSite(admin.AdminSite):
         return login_through_sign_in(self, request, extra_context)
 
 
-class OwnerModelAdmin(admin.ModelAdmin):
+class OwnerModelAdmin(SafeChangelistMixin, admin.ModelAdmin):
     """Full rights for the tenant's owners, none for anyone else (Django's per-model permissions are
     global and so say nothing about tenants)."""
 

@@ -97,6 +97,16 @@ class Domain(DomainMixin):
         return self.domain
 
 
+def canonical_email(value: str) -> str | None:
+    """The address in lower case, or None when lower case is not stable under case folding: letters such
+    as ſ, ı or ß, which PostgreSQL's case-insensitive comparison folds to S, I or leaves alone while
+    Python's lower() keeps them, so such an address would reach (or hide behind) another one."""
+    lowered = value.strip().lower()
+    if lowered.upper().lower() != lowered:
+        return None
+    return lowered
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 

@@ -60,8 +60,11 @@ def test_filter_by_date_range_includes_both_days(entries, owner, client_for):
     assert _listed(response) == ["Acme", "Lead Beta"]
 
 
-def test_an_invalid_date_is_ignored(entries, owner, client_for):
-    assert _listed(client_for(owner).get("/audit/", {"from": "yesterday"})) == ["Acme", "Lead Beta", "Lead Alpha"]
+def test_an_invalid_date_is_refused_with_a_message(entries, owner, client_for):
+    response = client_for(owner).get("/audit/", {"from": "yesterday"})
+
+    assert _listed(response) == []
+    assert "From: Enter a valid date." in response.content.decode()
 
 
 def test_filters_combine(entries, owner, seller, client_for):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from core.forms import FilterDateField
 from crm.selectors.analytics import chart_data, default_range, seller_choices, seller_report
 from crm.selectors.dashboard import dashboard_figures, has_lead_figures, tenant_zone
 from tenants.access import ALL_ROLES, roles_required
@@ -28,12 +29,8 @@ def dashboard(request):
 
 
 class AnalyticsFilterForm(forms.Form):
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date_from = FilterDateField(label=gettext_lazy("From"))
+    date_to = FilterDateField(label=gettext_lazy("To"))
     seller = forms.TypedChoiceField(label=gettext_lazy("Seller"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, sellers: list[tuple[int, str]], defaults: tuple, **kwargs):

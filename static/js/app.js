@@ -12,6 +12,12 @@
     }
   }, true);
 
+  // Selects that apply at once (the language menu): <select data-submit-on-change>.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("select[data-submit-on-change]") && target.form) { target.form.submit(); }
+  });
+
   // The phone menu: the ☰ button opens and closes it; a tap outside it or Escape closes it.
   function setSidebar(open) {
     document.body.classList.toggle("sidebar-open", open);
