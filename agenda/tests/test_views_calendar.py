@@ -244,3 +244,13 @@ def test_lead_search_and_slots(world, client_for, seller_a, lead):
     assert "10:00 · Ana Seller" not in options
     assert "Bruno" not in options
     assert "No free time" in client_for(seller_a).get("/agenda/slots/", {"service": "x", "day": "y"}).content.decode()
+
+
+def test_the_calendar_page_allows_fullcalendar_its_empty_style_element_and_icon_font_only(world, client_for):
+    policy = client_for(world["owner"]).get("/agenda/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+
+    assert directives["style-src"] == "'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+    assert directives["font-src"] == "'self' data:"
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in policy

@@ -63,7 +63,31 @@ def calendar(request):
         "initial_date": day.isoformat() if day else "",
         "services": Service.objects.filter(active=True).exists(),
     }
-    return TemplateResponse(request, "agenda/calendar.html", context)
+    response = TemplateResponse(request, "agenda/calendar.html", context)
+    response["Content-Security-Policy"] = _policy_with_fullcalendar_styles(request)
+    return response
+
+
+# What FullCalendar 6 needs beyond the site's policy, on this page only: it adds an empty <style> element
+# and fills it through the CSSOM (insertRule), which a Content-Security-Policy does not restrict, so only the
+# empty element is allowed (by the hash of the empty string; no inline style text passes); and its icon font
+# (the arrows) is a data: URL inside those rules.
+CALENDAR_POLICY_EXTRAS = {
+    "style-src": "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    "font-src": "data:",
+}
+
+
+def _policy_with_fullcalendar_styles(request) -> str:
+    from core.middleware import content_security_policy
+
+    directives = [part.strip() for part in content_security_policy(request).split(";")]
+    return "; ".join(
+        f"{part} {CALENDAR_POLICY_EXTRAS[part.split(' ', 1)[0]]}"
+        if part.split(" ", 1)[0] in CALENDAR_POLICY_EXTRAS
+        else part
+        for part in directives
+    )
 
 
 @roles_required(*CALENDAR_ROLES)
