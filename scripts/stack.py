@@ -213,6 +213,13 @@ def bench(args: list[str]) -> int:
     return subprocess.call([PYTHON, "manage.py", "bench_crm", *(args or ["--leads", "50000"])], cwd=ROOT, env=env)
 
 
+def bench_agenda(args: list[str]) -> int:
+    """Migrates, then measures the agenda on a throwaway tenant (agenda bench_agenda; JSON on stdout)."""
+    env = service_env()
+    manage(env, "migrate", "--noinput", "-v", "0")
+    return subprocess.call([PYTHON, "manage.py", "bench_agenda", *args], cwd=ROOT, env=env)
+
+
 def stop_services() -> int:
     pidfile = VAR / "redis" / "redis.pid"
     if _redis_running(pidfile):
@@ -244,7 +251,12 @@ def main(argv: list[str]) -> int:
         return stop_services()
     if command == "bench":
         return bench(argv[1:])
-    print("usage: stack.py run | test [pytest args] | bench [bench_crm args] | env | stop", file=sys.stderr)
+    if command == "bench-agenda":
+        return bench_agenda(argv[1:])
+    print(
+        "usage: stack.py run | test [pytest args] | bench [bench_crm args] | bench-agenda [args] | env | stop",
+        file=sys.stderr,
+    )
     return 2
 
 
