@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages messages-check bench bench-agenda clean screenshots
+.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(STAMP)
 # Seeds a throwaway company with 20 sellers and 5,000 appointments and measures the agenda (JSON).
 bench-agenda: $(STAMP)
 	$(PY) scripts/stack.py bench-agenda $(ARGS)
+
+# Creates many throwaway companies and measures creation, migrate, sizes, a page: make bench-tenants ARGS="--companies 1000"
+bench-tenants: $(STAMP)
+	$(PY) scripts/stack.py manage bench_tenants $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

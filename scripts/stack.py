@@ -253,6 +253,11 @@ def main(argv: list[str]) -> int:
         return bench(argv[1:])
     if command == "bench-agenda":
         return bench_agenda(argv[1:])
+    if command == "manage":
+        # Any management command against the embedded services, after migrating (benchmarks use it).
+        env = service_env()
+        manage(env, "migrate", "--noinput", "-v", "0")
+        return subprocess.call([PYTHON, "manage.py", *argv[1:]], cwd=ROOT, env=env)
     print(
         "usage: stack.py run | test [pytest args] | bench [bench_crm args] | bench-agenda [args] | env | stop",
         file=sys.stderr,
