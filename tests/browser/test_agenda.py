@@ -102,8 +102,19 @@ def slot_point(page, day, hour: int, minute: int = 0):
     return column["x"] + column["width"] / 2, lane["y"] + lane["height"] / 2
 
 
+def _box(locator):
+    """A live update may re-render the event between two reads: wait until it has a box again."""
+    for _ in range(50):
+        locator.first.wait_for(state="visible")
+        box = locator.first.bounding_box()
+        if box is not None:
+            return box
+        locator.page.wait_for_timeout(100)
+    raise AssertionError("the event never settled on the calendar")
+
+
 def drag_event(page, event, day, hour: int):
-    box = event.bounding_box()
+    box = _box(event)
     x, y = box["x"] + box["width"] / 2, box["y"] + min(8, box["height"] / 3)
     target_x, target_y = slot_point(page, day, hour)
     page.mouse.move(x, y)
