@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages messages-check bench bench-documents clean screenshots
+.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants bench-documents clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ screenshots: $(STAMP)
 # Seeds a throwaway tenant and measures the CRM pages: make bench ARGS="--leads 50000 --requests 30"
 bench: $(STAMP)
 	$(PY) scripts/stack.py bench $(ARGS)
+
+# Seeds a throwaway company with 20 sellers and 5,000 appointments and measures the agenda (JSON).
+bench-agenda: $(STAMP)
+	$(PY) scripts/stack.py bench-agenda $(ARGS)
+
+# Creates many throwaway companies and measures creation, migrate, sizes, a page: make bench-tenants ARGS="--companies 1000"
+bench-tenants: $(STAMP)
+	$(PY) scripts/stack.py manage bench_tenants $(ARGS)
 
 # Seeds a throwaway tenant with 20,000 sales documents (100,000 lines) and measures the documents pages:
 # make bench-documents ARGS="--documents 20000 --lines 100000 --requests 30"

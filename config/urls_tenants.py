@@ -15,5 +15,6 @@ urlpatterns = [
     path("i18n/", include("core.urls_i18n")),
     path("", include("core.urls")),
     path("", include("crm.urls")),
+    path("", include("agenda.urls")),
     path("", include("tenants.urls_tenant")),
 ]
