@@ -1,0 +1,7 @@
+from odoo_sync.views import connection
+
+app_name = "odoo_sync"
+
+urlpatterns = [
+    *connection.urlpatterns,
+]
