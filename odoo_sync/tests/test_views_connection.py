@@ -7,7 +7,8 @@ from django_tenants.utils import schema_context
 
 from core.models import AuditEntry
 from odoo_sync.tests.conftest import connect
-from tenants.models import Role
+from tenants.models import Credential, Role
+from tenants.vault import vault_get
 
 pytestmark = pytest.mark.django_db
 URL = "/odoo/connection/test/"
@@ -111,3 +112,40 @@ def test_each_company_tests_its_own_connection(english, globex, globex_owner, cl
 
     assert "The Odoo connection is not configured" in body
     assert odoo_connected.requests == 0
+
+
+def test_owner_stores_the_odoo_connection_with_its_protocol(english, acme, owner, client_for):
+    data = {
+        "url": "https://odoo.example.com",
+        "database": "prod",
+        "username": "bot@example.com",
+        "api_key": "0123456789abcdef-key",
+        "protocol": "json2",
+    }
+
+    response = client_for(owner).post("/settings/credentials/odoo/", data)
+
+    assert response.status_code == 302
+
+    assert vault_get(tenant=acme, kind="odoo")["protocol"] == "json2"
+    page = client_for(owner).get("/settings/").content.decode()
+    assert "JSON-2 API with a bearer API key (Odoo 19 and later)" in page
+
+
+def test_an_unknown_protocol_is_a_field_error_and_nothing_is_stored(english, acme, owner, client_for):
+    data = {"url": "https://odoo.example.com", "api_key": "0123456789abcdef-key", "protocol": "soap"}
+
+    response = client_for(owner).post("/settings/credentials/odoo/", data)
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+    assert not Credential.objects.filter(tenant=acme, kind="odoo").exists()
+
+
+def test_a_protocol_alone_does_not_store_a_new_odoo_connection(english, acme, owner, client_for):
+    response = client_for(owner).post("/settings/credentials/odoo/", {"protocol": "xmlrpc"})
+
+    assert "Fill in at least one value, or cancel." in response.content.decode()
+
+    assert not Credential.objects.filter(tenant=acme, kind="odoo").exists()
