@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import itertools
 import operator as operators
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -548,6 +549,9 @@ class FakeOdoo:
             return text.lower() == str(value).lower()
         if operator == "like":
             return str(value) in text
+        if operator == "=like":
+            pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in str(value))
+            return re.fullmatch(pattern, text, re.DOTALL) is not None
         comparisons = {">": operators.gt, "<": operators.lt, ">=": operators.ge, "<=": operators.le}
         if operator in comparisons:
             return current is not False and comparisons[operator](current, value)
