@@ -10,7 +10,7 @@ SIDEBAR = [
     SidebarEntry("crm:dashboard", _("Dashboard"), "home", None, order=10),
     SidebarEntry("crm:lead-list", _("Leads"), "users", (Role.OWNER, Role.SELLER), order=20),
     SidebarEntry("crm:board", _("Pipeline"), "columns", (Role.OWNER, Role.SELLER), order=30),
-    SidebarEntry("crm:document-list", _("Documents"), "file", (Role.OWNER, Role.ACCOUNTANT), order=70),
+    SidebarEntry("crm:document-list", _("Documents"), "file", (Role.OWNER, Role.SELLER, Role.ACCOUNTANT), order=70),
     SidebarEntry("crm:analytics", _("Analytics"), "chart", (Role.OWNER,), order=80),
 ]
 
@@ -31,6 +31,30 @@ AUDIT_LABELS = {
     "stage.rename": _("Stage renamed"),
     "stage.reorder": _("Stages reordered"),
     "stage.delete": _("Stage deleted"),
+    "product.create": _("Product added"),
+    "product.update": _("Product edited"),
+    "product.import": _("Products imported"),
+    "document.create": _("Sales document created"),
+    "document.update": _("Sales document edited"),
+    "document.line.add": _("Sales document line added"),
+    "document.line.update": _("Sales document line edited"),
+    "document.line.delete": _("Sales document line removed"),
+    "document.send": _("Sales document sent"),
+    "document.accept": _("Quote accepted"),
+    "document.reject": _("Quote rejected"),
+    "document.convert": _("Quote turned into an order"),
+    "document.confirm": _("Order confirmed"),
+    "document.deliver": _("Delivery note started"),
+    "document.validate": _("Delivery note validated"),
+    "document.invoice": _("Invoice started from an order"),
+    "document.post": _("Invoice or credit note posted"),
+    "document.credit": _("Credit note started"),
+    "document.payment": _("Payment recorded"),
+    "document.cancel": _("Sales document cancelled"),
+    "document.progress": _("Sales document progress"),
+    "document.external_post": _("Posted in accounting"),
+    "document.external_cancel": _("Cancelled in accounting"),
+    "document.settings": _("Document settings changed"),
 }
 
 
@@ -47,4 +71,5 @@ TIMELINE_KINDS = [
     _kind("assignment", _("Assignment")),
     _kind("update", _("Update")),
     _kind("import", _("Import")),
+    _kind("sales_document", _("Sales document")),
 ]
