@@ -4,8 +4,10 @@ from django.urls import path
 
 from core.consumers import NotificationsConsumer
 from crm.consumers import PipelineConsumer
+from odoo_sync.consumers import DocumentsConsumer
 
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationsConsumer.as_asgi()),
     path("ws/pipeline/", PipelineConsumer.as_asgi()),
+    path("ws/documents/", DocumentsConsumer.as_asgi()),
 ]

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.registry import SidebarEntry
+from core.registry import SidebarEntry, TimelineKind
 from tenants.models import Role
 
 SIDEBAR = [
@@ -17,3 +17,5 @@ AUDIT_LABELS = {
     "odoo.refresh": _("Refreshed from Odoo"),
     "odoo.note": _("Reconciliation note"),
 }
+
+TIMELINE_KINDS = [TimelineKind("odoo", _("Odoo"), "odoo_sync/timeline/_odoo.html")]

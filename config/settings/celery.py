@@ -25,4 +25,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.audit_purge_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Reads invoices and deliveries back from each company's Odoo (posted, paid, cancelled).
+    "odoo-pull": {
+        "task": "odoo_sync.tasks.pull_task",
+        "schedule": crontab(minute="*/15"),
+    },
 }

@@ -20,6 +20,7 @@ server's version.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -95,6 +96,8 @@ class InvoiceData:
     lines: tuple[LineData, ...]
     issue_date: date | None = None
     due_date: date | None = None
+    # Other references an earlier push may have written (a draft's, before it had a number).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ class Links(Protocol):
     def get(self, local_type: str, local_id: int) -> Link | None: ...
 
     def set(self, local_type: str, local_id: int, *, model: str, external_id: int, ref: str = "") -> None: ...
+
+    def guard(self, local_type: str, local_id: int) -> AbstractContextManager:
+        """Held while finding or creating the object's Odoo record, so two workers never both create it."""
 
 
 @dataclass
@@ -128,6 +134,13 @@ class Pusher:
 
     # ---- partner and products ------------------------------------------------------------------
     def partner(self, partner: PartnerData) -> int:
+        link = self.links.get(PARTNER, partner.local_id)
+        if link:
+            return link.external_id
+        with self.links.guard(PARTNER, partner.local_id):
+            return self._partner(partner)
+
+    def _partner(self, partner: PartnerData) -> int:
         link = self.links.get(PARTNER, partner.local_id)
         if link:
             return link.external_id
@@ -151,6 +164,15 @@ class Pusher:
         return partner_id
 
     def product(self, product: ProductData) -> int:
+        if product.local_id is None:
+            return self._product(product)
+        link = self.links.get(PRODUCT, product.local_id)
+        if link:
+            return link.external_id
+        with self.links.guard(PRODUCT, product.local_id):
+            return self._product(product)
+
+    def _product(self, product: ProductData) -> int:
         if product.local_id is not None:
             link = self.links.get(PRODUCT, product.local_id)
             if link:
@@ -223,6 +245,13 @@ class Pusher:
         link = self.links.get(DOCUMENT, order.local_id)
         if link:
             return link
+        with self.links.guard(DOCUMENT, order.local_id):
+            return self._order(order)
+
+    def _order(self, order: OrderData) -> Link:
+        link = self.links.get(DOCUMENT, order.local_id)
+        if link:
+            return link
         partner_id = self.partner(order.partner)
         found = self.client.search_read(
             "sale.order", [("client_order_ref", "=", order.number)], ["name", "state"], limit=1, order="id"
@@ -258,6 +287,13 @@ class Pusher:
     def delivery(self, delivery: DeliveryData, order: Link) -> Link:
         """The validated picking of `delivery`: the one marked with its number, or the order's next
         open delivery, with the quantities of the delivery's lines (the rest goes to a backorder)."""
+        link = self.links.get(DOCUMENT, delivery.local_id)
+        if link:
+            return link
+        with self.links.guard(DOCUMENT, delivery.local_id):
+            return self._delivery(delivery, order)
+
+    def _delivery(self, delivery: DeliveryData, order: Link) -> Link:
         link = self.links.get(DOCUMENT, delivery.local_id)
         if link:
             return link
@@ -339,6 +375,10 @@ class Pusher:
     def invoice(self, invoice: InvoiceData, order: Link | None) -> dict:
         """The posted out_invoice of `invoice` (by its number in `ref`; from the order through Odoo's
         invoicing wizard, or created directly when it has no order), read back."""
+        with self.links.guard(DOCUMENT, invoice.local_id):
+            return self._invoice(invoice, order)
+
+    def _invoice(self, invoice: InvoiceData, order: Link | None) -> dict:
         link = self.links.get(DOCUMENT, invoice.local_id)
         move_id = link.external_id if link else None
         if move_id is None:
@@ -364,7 +404,11 @@ class Pusher:
     def _find_invoice(self, invoice: InvoiceData, order: Link | None) -> int | None:
         found = self.client.search_read(
             "account.move",
-            [("move_type", "=", "out_invoice"), ("ref", "=", invoice.number), ("state", "!=", "cancel")],
+            [
+                ("move_type", "=", "out_invoice"),
+                ("ref", "in", [invoice.number, *invoice.aliases]),
+                ("state", "!=", "cancel"),
+            ],
             ["state"],
             limit=1,
             order="id",
