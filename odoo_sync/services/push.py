@@ -129,9 +129,15 @@ def _partner(document: SalesDocument) -> PartnerData:
     return PartnerData(local_id=lead.pk, name=name[:200], phone=lead.phone, email=lead.email)
 
 
+def _positions(document: SalesDocument) -> dict[int, int]:
+    """{line id: position} as the push numbers a document's lines (Odoo's order line `sequence`)."""
+    return {line.pk: line.position or index for index, line in enumerate(document.lines.all(), start=1)}
+
+
 def _lines(document: SalesDocument) -> tuple[LineData, ...]:
+    positions = _positions(document)
     lines = []
-    for index, line in enumerate(document.lines.all(), start=1):
+    for line in document.lines.all():
         product = line.product
         if product is not None:
             data = ProductData(product.pk, product.name, product.sku, product.unit_price, product.description)
@@ -139,7 +145,7 @@ def _lines(document: SalesDocument) -> tuple[LineData, ...]:
             data = ProductData(None, line.description[:200] or _("Sales item (CRM)"))
         lines.append(
             LineData(
-                position=line.order_line.position if line.order_line_id else (line.position or index),
+                position=positions[line.pk],
                 product=data,
                 description=line.description,
                 quantity=line.quantity,
@@ -160,10 +166,12 @@ def _deliveries(order: SalesDocument) -> list[SalesDocument]:
     return crm.documents_for_sync(tenant=_tenant(), ids=list(ids))
 
 
-def _delivery_data(delivery: SalesDocument) -> DeliveryData:
+def _delivery_data(delivery: SalesDocument, order: SalesDocument) -> DeliveryData:
+    positions = _positions(order)
     quantities = tuple(
-        (line.order_line.position if line.order_line_id else line.position, line.quantity)
+        (positions.get(line.order_line_id, line.position), line.quantity)
         for line in delivery.lines.all()
+        if line.order_line_id in positions
     )
     return DeliveryData(delivery.pk, odoo_reference(delivery), quantities)
 
@@ -189,7 +197,7 @@ def _tenant():
 def _push_order(pusher: Pusher, order: SalesDocument):
     link = pusher.order(_order_data(order))
     for delivery in _deliveries(order):
-        pusher.delivery(_delivery_data(delivery), link)
+        pusher.delivery(_delivery_data(delivery, order), link)
     return link
 
 
