@@ -22,7 +22,7 @@ from odoo_sync.services.push import document_push, sync_request
 from odoo_sync.services.steps import DOCUMENT, PARTNER, PRODUCT
 from odoo_sync.tests.conftest import connect
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 Status = SyncExternal.Status
 State = SalesDocument.State
