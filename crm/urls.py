@@ -1,4 +1,4 @@
-from crm.views import board, dashboard, detail, imports, leads, stages
+from crm.views import board, dashboard, detail, documents, imports, leads, products, stages
 
 app_name = "crm"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     *detail.urlpatterns,
     *board.urlpatterns,
     *stages.urlpatterns,
+    *documents.urlpatterns,
+    *products.urlpatterns,
 ]

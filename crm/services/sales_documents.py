@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,7 +124,7 @@ def _record_edit(document: SalesDocument, actor, action: str, changes: dict) -> 
 
 def lock(document: SalesDocument) -> SalesDocument:
     """The document, re-read with its row locked until the transaction ends."""
-    return SalesDocument.objects.select_for_update().select_related("lead").get(pk=document.pk)
+    return SalesDocument.objects.select_for_update(of=("self",)).select_related("lead").get(pk=document.pk)
 
 
 def require_draft(document: SalesDocument) -> None:
@@ -221,7 +222,6 @@ def document_create(
     Audited and in the lead's history."""
     if kind not in (Kind.QUOTE, Kind.ORDER, Kind.INVOICE):
         raise ApplicationError(_("A delivery note or a credit note is made from an order or an invoice."))
-    lead = Lead.objects.select_for_update().get(pk=lead.pk)
     document = new_document(lead=lead, kind=kind, actor=actor, seller_id=seller_id)
     if notes:
         document.notes = notes[:10_000]
@@ -392,3 +392,33 @@ def line_delete(*, document: SalesDocument, line_id: int, actor) -> None:
     line.delete()
     refresh_totals(document)
     _record_edit(document, actor, "document.line.delete", {"line": {"before": label, "after": None}})
+
+
+# The company's document settings --------------------------------------------------------------------------
+
+SETTINGS_FIELDS = (
+    "legal_name", "address", "tax_id", "email", "phone", "bank_details", "payment_terms_days",
+    "quote_validity_days", "default_tax_rate", "tax_rounding", "footer",
+)  # fmt: skip
+
+
+@transaction.atomic
+def document_settings_update(*, actor, **fields) -> DocumentSettings:
+    """Saves what the company's documents print and how they compute (numbered documents keep their
+    totals: a new rounding applies to the totals computed from then on). Audits the changed fields."""
+    unknown = set(fields) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Unknown settings: {', '.join(sorted(unknown))}")
+    settings = DocumentSettings.objects.select_for_update().order_by("pk").first() or DocumentSettings()
+    before = {name: getattr(settings, name) for name in fields}
+    for name, value in fields.items():
+        setattr(settings, name, value)
+    try:
+        settings.full_clean()
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages)) from error
+    changes = diff(before, fields)
+    if changes or settings.pk is None:
+        settings.save()
+        audit_log(action="document.settings", actor=actor, obj=settings, changes=changes)
+    return settings

@@ -17,6 +17,7 @@ from crm.selectors.timeline import timeline_page
 from crm.services.documents import document_upload
 from crm.services.leads import lead_assign, lead_move
 from crm.services.timeline import call_log, note_add
+from crm.views.documents import lead_documents_context
 from tenants.access import roles_required
 from tenants.models import Role
 
@@ -49,6 +50,7 @@ def _context(request, lead: Lead, **extra) -> dict:
         "note_form": NoteForm(),
         "call_form": CallForm(),
         "document_form": DocumentForm(),
+        **lead_documents_context(request, lead),
         **extra,
     }
     if "timeline" not in context:
