@@ -368,3 +368,31 @@ def test_money_in_the_block_is_odoos_as_read(world, accountant_client, odoo_conn
     body = accountant_client.post(f"/odoo/documents/{invoice.pk}/refresh/", HTTP_HX_REQUEST="true").content.decode()
 
     assert str(Decimal(invoice.total_amount).quantize(Decimal("0.01"))) in body
+
+
+def test_the_document_page_shows_the_odoo_block(world, accountant_client, odoo_connected, send, enqueued):
+    page = accountant_client.get(f"/documents/{world.order.pk}/").content.decode()
+    assert 'data-testid="odoo-send"' in page
+
+    send([world.order], world.accountant.user)
+    run_pushes(enqueued)
+    page = accountant_client.get(f"/documents/{world.order.pk}/").content.decode()
+
+    assert 'data-testid="odoo-send"' not in page
+    assert "In Odoo" in page
+    assert "S00001" in page
+
+
+def test_the_documents_list_filters_by_sync_state(world, accountant_client, odoo_connected, send, enqueued):
+    world.deliver()
+    invoice = world.invoice()
+    send([world.order], world.accountant.user)
+    run_pushes(enqueued)
+
+    in_odoo = accountant_client.get("/documents/", {"sync": "done"}).content.decode()
+    not_sent = accountant_client.get("/documents/", {"sync": "not_sent"}).content.decode()
+
+    assert world.order.number in in_odoo
+    assert invoice.number not in in_odoo
+    assert invoice.number in not_sent
+    assert world.order.number not in not_sent
