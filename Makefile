@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages messages-check bench clean screenshots
+.PHONY: run test install lint format stop messages messages-check bench bench-odoo clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ screenshots: $(STAMP)
 # Seeds a throwaway tenant and measures the CRM pages: make bench ARGS="--leads 50000 --requests 30"
 bench: $(STAMP)
 	$(PY) scripts/stack.py bench $(ARGS)
+
+# Pushes confirmed orders to a fake Odoo with Celery workers: make bench-odoo ARGS="--orders 200 --workers 2"
+bench-odoo: $(STAMP)
+	$(PY) scripts/stack.py bench-odoo $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -213,6 +213,14 @@ def bench(args: list[str]) -> int:
     return subprocess.call([PYTHON, "manage.py", "bench_crm", *(args or ["--leads", "50000"])], cwd=ROOT, env=env)
 
 
+def bench_odoo(args: list[str]) -> int:
+    """Migrates, then pushes orders to a fake Odoo with Celery workers (odoo_sync bench_odoo; JSON)."""
+    env = service_env()
+    manage(env, "migrate", "--noinput", "-v", "0")
+    command = [PYTHON, "manage.py", "bench_odoo", *(args or ["--orders", "200", "--workers", "2"])]
+    return subprocess.call(command, cwd=ROOT, env=env)
+
+
 def stop_services() -> int:
     pidfile = VAR / "redis" / "redis.pid"
     if _redis_running(pidfile):
@@ -244,7 +252,12 @@ def main(argv: list[str]) -> int:
         return stop_services()
     if command == "bench":
         return bench(argv[1:])
-    print("usage: stack.py run | test [pytest args] | bench [bench_crm args] | env | stop", file=sys.stderr)
+    if command == "bench-odoo":
+        return bench_odoo(argv[1:])
+    print(
+        "usage: stack.py run | test [pytest args] | bench [bench_crm args] | bench-odoo [bench_odoo args] | env | stop",
+        file=sys.stderr,
+    )
     return 2
 
 

@@ -19,11 +19,13 @@ Odoo 17 that shape this module (see ../shared/contracts/README.md):
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import re
 import socket
 import ssl
+import time
 import urllib.error
 import urllib.request
 import xmlrpc.client
@@ -198,6 +200,30 @@ class _SafeTimeoutTransport(_OnceMixin, xmlrpc.client.SafeTransport):
         self._timeout = timeout
 
 
+# What a worker process learnt of a server, per connection settings: the version and the user id do not
+# change between two pushes, so each push skips asking them again (two calls of every push otherwise).
+_SESSIONS: dict[tuple, tuple[float, dict]] = {}
+SESSION_TTL = 600.0
+
+
+def _session_key(config: OdooConfig) -> tuple:
+    secret = hashlib.sha256(config.secret.encode()).hexdigest()
+    return (config.protocol, config.url, config.database, config.username, secret)
+
+
+def _session(config: OdooConfig) -> dict:
+    key = _session_key(config)
+    entry = _SESSIONS.get(key)
+    if entry is None or time.monotonic() - entry[0] > SESSION_TTL:
+        entry = (time.monotonic(), {})
+        _SESSIONS[key] = entry
+    return entry[1]
+
+
+def forget_session(config: OdooConfig) -> None:
+    _SESSIONS.pop(_session_key(config), None)
+
+
 class _ExecuteKwTransport:
     """Shared by the two classic protocols: everything is `execute_kw(db, uid, secret, model, method,
     args, kwargs)`; record methods take the ids as the first positional argument."""
@@ -217,7 +243,10 @@ class _ExecuteKwTransport:
 
     def uid(self) -> int:
         if self._uid is None:
+            self._uid = _session(self.config).get("uid")
+        if self._uid is None:
             self._uid = self._login()
+            _session(self.config)["uid"] = self._uid
         return self._uid
 
     def search_read(self, model, domain, fields, *, limit=None, order=None):
@@ -270,6 +299,8 @@ class XmlRpcTransport(_ExecuteKwTransport):
         except xmlrpc.client.Fault as fault:
             if _CANNOT_MARSHAL_NONE in str(fault.faultString):
                 return None  # the method ran; Odoo only failed to encode its None result
+            if fault.faultCode == 3:
+                forget_session(self.config)  # the remembered user id is no longer accepted
             raise _fault_error(fault, self.config.secret) from None
         except xmlrpc.client.ProtocolError as error:
             raise _status_error(error.errcode, _clip(error.errmsg)) from None
@@ -281,7 +312,10 @@ class XmlRpcTransport(_ExecuteKwTransport):
             raise _network_error(error) from None
 
     def version(self) -> ServerVersion:
-        return _server_version(self._rpc(self._common.version))
+        session = _session(self.config)
+        if "version" not in session:
+            session["version"] = _server_version(self._rpc(self._common.version))
+        return session["version"]
 
     def _login(self) -> int:
         uid = self._rpc(self._common.authenticate, self.config.database, self.config.username, self.config.secret, {})
@@ -344,12 +378,24 @@ class JsonRpcTransport(_ExecuteKwTransport):
             if path:
                 raise PermanentClientError(_("odoorpc needs an Odoo URL without a path; use XML-RPC instead."))
             protocol = "jsonrpc+ssl" if scheme == "https" else "jsonrpc"
-            self._odoo = self._guard(odoorpc.ODOO, host, protocol, port, self.config.timeout)
+            known = _session(self.config).get("version")
+            # Given the version, odoorpc skips asking the server for it.
+            self._odoo = self._guard(
+                odoorpc.ODOO, host, protocol, port, self.config.timeout, known.version if known else None
+            )
         return self._odoo
 
     def version(self) -> ServerVersion:
-        odoo = self._connection()
-        return _server_version({"server_version": odoo.version})
+        session = _session(self.config)
+        if "version" not in session:
+            session["version"] = _server_version({"server_version": self._connection().version})
+        return session["version"]
+
+    def uid(self) -> int:
+        # odoorpc keeps the login on its ODOO object: each transport signs in once (login + context).
+        if self._uid is None:
+            self._uid = self._login()
+        return self._uid
 
     def _login(self) -> int:
         odoo = self._connection()
@@ -439,7 +485,10 @@ class Json2Transport:
         return self._request(f"/json/2/{model}/{method}", body)
 
     def version(self) -> ServerVersion:
-        return _server_version(self._request("/web/version", None))
+        session = _session(self.config)
+        if "version" not in session:
+            session["version"] = _server_version(self._request("/web/version", None))
+        return session["version"]
 
     def search_read(self, model, domain, fields, *, limit=None, order=None):
         _fields_required(fields)

@@ -661,7 +661,8 @@ class FakeOdoo:
             "product_id": product_id,
             "sale_line_id": line_id,
             "product_uom_qty": quantity,
-            self._qty_field(): 0.0,
+            # Odoo 17+ reserves consumables at once: the move's quantity is its demand until changed.
+            self._qty_field(): quantity if self.major >= 17 else 0.0,
             "state": "assigned",
         }
         if self.major >= 17:

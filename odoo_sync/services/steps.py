@@ -297,23 +297,17 @@ class Pusher:
         link = self.links.get(DOCUMENT, delivery.local_id)
         if link:
             return link
-        fields = ["name", "state", "origin"]
-        marked = ["|", ("origin", "=", delivery.number), ("origin", "=like", f"% / {delivery.number}")]
-        found = self.client.search_read("stock.picking", [("sale_id", "=", order.external_id), *marked], fields)
-        if found:
-            picking = found[0]
+        pickings = self.client.search_read(
+            "stock.picking",
+            [("sale_id", "=", order.external_id), ("picking_type_code", "=", "outgoing")],
+            ["name", "state", "origin"],
+            order="id",
+        )
+        marked = [p for p in pickings if p["origin"] in (delivery.number, f"{order.external_ref} / {delivery.number}")]
+        if marked:
+            picking = marked[0]
         else:
-            open_pickings = self.client.search_read(
-                "stock.picking",
-                [
-                    ("sale_id", "=", order.external_id),
-                    ("picking_type_code", "=", "outgoing"),
-                    ("state", "not in", ["done", "cancel"]),
-                ],
-                fields,
-                limit=1,
-                order="id",
-            )
+            open_pickings = [p for p in pickings if p["state"] not in ("done", "cancel")]
             if not open_pickings:
                 raise PermanentClientError(
                     _("Odoo has no open delivery for the order %(order)s.") % {"order": order.external_ref},
@@ -337,6 +331,9 @@ class Pusher:
         return Link(picking["id"], read[0]["name"])
 
     def _set_quantities(self, picking_id: int, delivery: DeliveryData, order: Link) -> None:
+        """The picking's move quantities from the delivery's lines. A delivery of everything the picking
+        holds writes nothing: Odoo validates a picking's full demand by itself (17+ reserves it as the
+        moves' quantity; before 17 the immediate-transfer wizard, handled in _validate, does)."""
         quantity_field = "quantity" if self.major >= 17 else "quantity_done"
         moves = self.client.search_read(
             "stock.move", [("picking_id", "=", picking_id)], ["sale_line_id", "product_uom_qty", quantity_field]
@@ -346,16 +343,18 @@ class Pusher:
         wanted: dict[int, Decimal] = {}
         for position, quantity in delivery.quantities:
             wanted[position] = wanted.get(position, Decimal("0")) + quantity
+        planned = []
         for move in moves:
             line_id = move["sale_line_id"][0] if move["sale_line_id"] else None
-            quantity = float(
-                min(wanted.get(position_of.get(line_id), Decimal("0")), Decimal(str(move["product_uom_qty"])))
-            )
+            demand = Decimal(str(move["product_uom_qty"]))
+            planned.append((move, float(min(wanted.get(position_of.get(line_id), Decimal("0")), demand)), demand))
+        if all(quantity == float(demand) for _move, quantity, demand in planned):
+            return
+        for move, quantity, _demand in planned:
             values = {quantity_field: quantity}
             if self.major >= 17:
                 values["picked"] = quantity > 0
-            if move[quantity_field] != quantity or self.major >= 17:
-                self.client.write("stock.move", [move["id"]], values)
+            self.client.write("stock.move", [move["id"]], values)
 
     def _validate(self, picking_id: int) -> None:
         context = {"skip_sms": True, "skip_backorder": True}

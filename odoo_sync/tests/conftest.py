@@ -18,6 +18,16 @@ from tenants.models import Credential, Role
 from tenants.vault import vault_set
 
 
+@pytest.fixture(autouse=True)
+def _forget_odoo_sessions():
+    """Each test meets its fake Odoo afresh (a port can be reused by a server of another version)."""
+    from odoo_sync.clients import odoo
+
+    odoo._SESSIONS.clear()
+    yield
+    odoo._SESSIONS.clear()
+
+
 @pytest.fixture
 def fake_odoo():
     """A running fake Odoo 17 (`fake_odoo.store` is its database and its faults)."""

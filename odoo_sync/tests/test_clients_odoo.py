@@ -164,3 +164,28 @@ def test_a_url_that_is_not_http_is_refused(url):
 def test_missing_credentials_are_reported_as_not_configured(acme):
     with pytest.raises(OdooNotConfigured):
         get_odoo_client(acme)
+
+
+def test_a_worker_remembers_the_version_and_user_between_pushes(fake_odoo):
+    config = OdooConfig(fake_odoo.url, "odoo", "admin", fake_odoo.store.secret, "xmlrpc", 5)
+    first = transport_for(config)
+    first.version()
+    first.search_read("res.partner", [], ["name"])
+
+    second = transport_for(config)
+    second.version()
+    second.search_read("res.partner", [], ["name"])
+
+    assert (first.calls, second.calls) == (3, 1)
+
+
+def test_a_remembered_user_that_odoo_refuses_is_forgotten(fake_odoo):
+    config = OdooConfig(fake_odoo.url, "odoo", "admin", fake_odoo.store.secret, "xmlrpc", 5)
+    transport_for(config).search_read("res.partner", [], ["name"])
+    fake_odoo.store.uid = 7  # the user was replaced in Odoo
+
+    with pytest.raises(PermanentClientError):
+        transport_for(config).search_read("res.partner", [], ["name"])
+    again = transport_for(config).search_read("res.partner", [], ["name"])
+
+    assert again == []
