@@ -78,11 +78,16 @@ class SyncLinks:
         return Link(row.external_id, row.external_ref) if row else None
 
     def set(self, local_type: str, local_id: int, *, model: str, external_id: int, ref: str = "") -> None:
+        """One upsert (INSERT ... ON CONFLICT DO UPDATE), committed at once."""
         values = {"external_model": model, "external_id": external_id, "external_ref": ref[:128]}
         if (local_type, local_id) != self.main:
             values.update(status=SyncExternal.Status.DONE, last_error="", claim_token="")
-        SyncExternal.objects.update_or_create(
-            local_type=local_type, local_id=local_id, system=ODOO, defaults={**values, "updated_at": timezone.now()}
+        row = SyncExternal(local_type=local_type, local_id=local_id, system=ODOO, updated_at=timezone.now(), **values)
+        SyncExternal.objects.bulk_create(
+            [row],
+            update_conflicts=True,
+            unique_fields=["local_type", "local_id", "system"],
+            update_fields=[*values, "updated_at"],
         )
 
     @contextmanager

@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from crm.management.commands.bench_crm import drop_bench_tenant
@@ -133,11 +134,16 @@ class Command(BaseCommand):
                 push_document_task.delay = lambda *args: push_document_task.apply_async(args, queue=queue)
             started = time.perf_counter()
             result = sync_request(tenant=tenant, documents=orders, actor=accountant)
+            queries = None
             if not options["workers"]:
-                for sync_id, token in SyncExternal.objects.filter(local_type=DOCUMENT, local_id__in=ids).values_list(
-                    "pk", "claim_token"
-                ):
-                    document_push(sync_id=sync_id, token=token)
+                claims = list(
+                    SyncExternal.objects.filter(local_type=DOCUMENT, local_id__in=ids).values_list("pk", "claim_token")
+                )
+                connection.queries_log.clear()
+                with CaptureQueriesContext(connection) as captured:
+                    for sync_id, token in claims:
+                        document_push(sync_id=sync_id, token=token)
+                queries = round(len(captured.captured_queries) / len(claims), 1)
             finished = wait_until_finished(ids, timeout=options["timeout"])
             seconds = time.perf_counter() - started
             errors = list(
@@ -159,6 +165,7 @@ class Command(BaseCommand):
             "seed_seconds": round(seed_seconds, 2),
             "seconds": round(seconds, 2),
             "documents_per_second": round(state.done / seconds, 2) if seconds else None,
+            "sql_queries_per_document": queries,
             "http_requests_per_document": round((server.requests - requests_before) / count, 2),
             "calls_per_document": {key: round(value / count, 2) for key, value in sorted(calls.items())},
             "odoo_records": {
