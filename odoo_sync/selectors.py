@@ -36,6 +36,32 @@ SYNC_STATE_CHOICES = [
     (MISMATCH, _("Differs from Odoo")),
 ]
 REFRESHABLE = ("account.move", "stock.picking")
+# Odoo's state codes as people read them (invoices, pickings) and its invoice payment states.
+REMOTE_STATES = {
+    "draft": _("Draft"),
+    "posted": _("Posted"),
+    "cancel": _("Cancelled"),
+    "done": _("Done"),
+    "assigned": _("Ready"),
+    "confirmed": _("Waiting"),
+    "waiting": _("Waiting"),
+    "missing": _("Deleted in Odoo"),
+}
+PAYMENT_STATES = {
+    "not_paid": _("Not paid"),
+    "partial": _("Partly paid"),
+    "in_payment": _("In payment"),
+    "paid": _("Paid"),
+    "reversed": _("Reversed"),
+}
+
+
+def remote_label(state: str, payment_state: str = "") -> str:
+    """"Posted · Paid": Odoo's state (and payment state) in words; an unknown code as Odoo gave it."""
+    parts = [str(REMOTE_STATES.get(state, state))] if state else []
+    if payment_state:
+        parts.append(str(PAYMENT_STATES.get(payment_state, payment_state)))
+    return " · ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -68,6 +94,10 @@ class SyncState:
     @property
     def can_send(self) -> bool:
         return self.sendable_kind and not self.refusal and self.status in (NOT_SENT, Status.FAILED)
+
+    @property
+    def remote_label(self) -> str:
+        return remote_label(self.remote_state, self.remote_payment_state)
 
     @property
     def can_refresh(self) -> bool:

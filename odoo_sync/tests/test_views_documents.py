@@ -173,7 +173,7 @@ def test_refresh_reads_the_document_back(world, accountant_client, odoo_connecte
     response = accountant_client.post(f"/odoo/documents/{invoice.pk}/refresh/", HTTP_HX_REQUEST="true")
 
     body = response.content.decode()
-    assert "posted · paid" in body
+    assert "Posted · Paid" in body
     connection.set_tenant(world.accountant.tenant)
     assert SalesDocument.objects.get(pk=invoice.pk).state == SalesDocument.State.PAID
 
