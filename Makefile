@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages messages-check bench bench-odoo clean screenshots
+.PHONY: run test install lint format stop messages messages-check bench bench-documents bench-odoo clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ screenshots: $(STAMP)
 # Seeds a throwaway tenant and measures the CRM pages: make bench ARGS="--leads 50000 --requests 30"
 bench: $(STAMP)
 	$(PY) scripts/stack.py bench $(ARGS)
+
+# Seeds a throwaway tenant with 20,000 sales documents (100,000 lines) and measures the documents pages:
+# make bench-documents ARGS="--documents 20000 --lines 100000 --requests 30"
+bench-documents: $(STAMP)
+	$(PY) scripts/stack.py bench-documents $(ARGS)
 
 # Pushes confirmed orders to a fake Odoo with Celery workers: make bench-odoo ARGS="--orders 200 --workers 2"
 bench-odoo: $(STAMP)

@@ -80,6 +80,7 @@ class ImportJobAdmin(ReadOnlyOwnerModelAdmin):
 
 @admin.register(Product, site=tenant_admin_site)
 class ProductAdmin(ReadOnlyOwnerModelAdmin):
+    pages_url_name = "crm:product-list"  # the note linking to the pages (tenants/admin_site.py)
     list_display = ["name", "sku", "unit_price", "tax_rate", "unit", "active"]
     list_filter = ["active"]
     search_fields = ["name", "sku"]
@@ -102,6 +103,8 @@ class SalesDocumentLineInline(admin.TabularInline):
 
 @admin.register(SalesDocument, site=tenant_admin_site)
 class SalesDocumentAdmin(ReadOnlyOwnerModelAdmin):
+    pages_url_name = "crm:document-list"
+    object_url_name = "crm:document-detail"
     list_display = ["number", "kind", "state", "lead", "issue_date", "total_amount", "currency"]
     list_filter = ["kind", "state"]
     search_fields = ["number", "customer_name"]

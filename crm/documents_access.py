@@ -70,10 +70,11 @@ def can_write(*, membership: Membership, kind: str, lead: Lead) -> bool:
     return False
 
 
-def can_act(*, membership: Membership, document: SalesDocument, action: str) -> bool:
-    if action not in ACTION_WRITES:
+def can_act(*, membership: Membership, document: SalesDocument, operation: str) -> bool:
+    """May this member do `operation` (a key of ACTION_WRITES) on the document?"""
+    if operation not in ACTION_WRITES:
         return False
-    kind = ACTION_WRITES[action] or document.kind
+    kind = ACTION_WRITES[operation] or document.kind
     return can_write(membership=membership, kind=kind, lead=document.lead)
 
 

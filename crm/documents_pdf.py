@@ -15,7 +15,6 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 from unidecode import unidecode
 
 from crm.documents_format import format_amount, format_percent, format_quantity, format_unit_price
@@ -74,8 +73,9 @@ class _DocumentPDF(FPDF):
         self.set_text_color(*MUTED)
         if self.footer_text:
             self.multi_cell(0, 3.2, self.footer_text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.cell(0, 4, _printable(_("Page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}),
-                  align="R")  # fmt: skip
+        self.cell(
+            0, 4, _printable(_("Page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}), align="R"
+        )
 
 
 def render_document_pdf(
@@ -122,8 +122,9 @@ def _header(pdf: FPDF, document: SalesDocument, tenant, settings: DocumentSettin
     if settings.tax_id:
         details.append(_("Tax id: %(id)s") % {"id": settings.tax_id})
     details.append("  ·  ".join(value for value in (settings.email, settings.phone) if value))
-    pdf.multi_cell(100, 4, _printable("\n".join(value for value in details if value)), new_x=XPos.LMARGIN,
-                   new_y=YPos.NEXT)  # fmt: skip
+    pdf.multi_cell(
+        100, 4, _printable("\n".join(value for value in details if value)), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     left_bottom = pdf.get_y()
 
     pdf.set_xy(120, top)
@@ -172,44 +173,73 @@ def _customer(pdf: FPDF, document: SalesDocument) -> None:
     pdf.ln(6)
 
 
+ROW_HEIGHT = 4.6
+PAD = 1.6
+
+
+def _row(
+    pdf: FPDF, cells: list[str], widths: tuple, aligns: tuple, *, heading: list[str] | None = None, bold: bool = False
+) -> None:
+    """One table row: the first cell wraps (a long description), the others stay on one line. Drawn with
+    plain cells, which are much faster than fpdf2's table for the few columns a document has. A row that
+    does not fit goes to a new page, after the `heading` row again."""
+    pdf.set_font(FONT, "B" if bold else "", 8.5)
+    first = cells[0]
+    if "\n" in first or pdf.get_string_width(first) > widths[0] - 2 * PAD:
+        lines = pdf.multi_cell(widths[0] - 2 * PAD, ROW_HEIGHT, first, dry_run=True, output="LINES")
+    else:
+        lines = [first]
+    height = ROW_HEIGHT * len(lines) + 2 * PAD
+    if pdf.will_page_break(height):
+        pdf.add_page()
+        if heading:
+            _row(pdf, heading, widths, aligns, bold=True)
+            pdf.set_font(FONT, "B" if bold else "", 8.5)
+    x, y = pdf.l_margin, pdf.get_y()
+    if bold:
+        pdf.set_fill_color(*HEAD_FILL)
+        pdf.rect(x, y, sum(widths), height, style="F")
+    for index, text in enumerate(lines):
+        pdf.set_xy(x + PAD, y + PAD + index * ROW_HEIGHT)
+        pdf.cell(widths[0] - 2 * PAD, ROW_HEIGHT, text)
+    left = x + widths[0]
+    for text, width, align in zip(cells[1:], widths[1:], aligns[1:], strict=True):
+        pdf.set_xy(left + PAD, y + PAD)
+        pdf.cell(width - 2 * PAD, ROW_HEIGHT, text, align=align)
+        left += width
+    pdf.set_draw_color(*RULE)
+    pdf.line(x, y + height, x + sum(widths), y + height)
+    pdf.set_xy(x, y + height)
+
+
 def _lines(pdf: FPDF, document: SalesDocument, lines: list[SalesDocumentLine]) -> None:
     currency = document.currency
     delivery = document.kind == Kind.DELIVERY
     if delivery:
         headings = [_("Description"), _("Quantity"), _("Unit")]
-        widths, aligns = (120, 28, 30), ("LEFT", "RIGHT", "LEFT")
+        widths, aligns = (120, 28, 30), ("L", "R", "L")
     else:
         headings = [_("Description"), _("Qty"), _("Unit price"), _("Disc."), _("Tax"), _("Amount")]
-        widths, aligns = (74, 18, 26, 16, 16, 28), ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
-    pdf.set_font(FONT, size=8.5)
-    pdf.set_draw_color(*RULE)
-    with pdf.table(
-        col_widths=widths,
-        text_align=aligns,
-        width=sum(widths),
-        line_height=4.6,
-        padding=(1.4, 1.6),
-        borders_layout="HORIZONTAL_LINES",
-        headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL, color=INK),
-        repeat_headings=1,
-    ) as table:
-        table.row([_printable(heading) for heading in headings])
-        for line in lines:
-            description = _printable(line.description or (line.product.name if line.product_id else ""))
-            quantity = format_quantity(line.quantity)
-            if delivery:
-                cells = [description, quantity, line.unit]
-            else:
-                unit = f" {line.unit}" if line.unit else ""
-                cells = [
-                    description,
-                    f"{quantity}{unit}",
-                    format_unit_price(line.unit_price, currency),
-                    format_percent(line.discount) if line.discount else "",
-                    format_percent(line.tax_rate),
-                    format_amount(line.subtotal, currency),
-                ]
-            table.row([_printable(cell) for cell in cells])
+        widths, aligns = (74, 18, 26, 16, 16, 28), ("L", "R", "R", "R", "R", "R")
+    pdf.set_text_color(*INK)
+    heading = [_printable(text) for text in headings]
+    _row(pdf, heading, widths, aligns, bold=True)
+    for line in lines:
+        description = line.description or (line.product.name if line.product_id else "")
+        quantity = format_quantity(line.quantity)
+        if delivery:
+            cells = [description, quantity, line.unit]
+        else:
+            unit = f" {line.unit}" if line.unit else ""
+            cells = [
+                description,
+                f"{quantity}{unit}",
+                format_unit_price(line.unit_price, currency),
+                format_percent(line.discount) if line.discount else "",
+                format_percent(line.tax_rate),
+                format_amount(line.subtotal, currency),
+            ]
+        _row(pdf, [_printable(cell) for cell in cells], widths, aligns, heading=heading)
     pdf.ln(3)
 
 

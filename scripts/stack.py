@@ -206,19 +206,11 @@ def test(args: list[str]) -> int:
     return subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env)
 
 
-def bench(args: list[str]) -> int:
-    """Migrates, then measures the CRM pages on a throwaway tenant (crm bench_crm; JSON on stdout)."""
+def bench(args: list[str], command: str = "bench_crm", defaults: tuple[str, ...] = ("--leads", "50000")) -> int:
+    """Migrates, then measures pages on a throwaway tenant (bench_crm or bench_documents; JSON on stdout)."""
     env = service_env()
     manage(env, "migrate", "--noinput", "-v", "0")
-    return subprocess.call([PYTHON, "manage.py", "bench_crm", *(args or ["--leads", "50000"])], cwd=ROOT, env=env)
-
-
-def bench_odoo(args: list[str]) -> int:
-    """Migrates, then pushes orders to a fake Odoo with Celery workers (odoo_sync bench_odoo; JSON)."""
-    env = service_env()
-    manage(env, "migrate", "--noinput", "-v", "0")
-    command = [PYTHON, "manage.py", "bench_odoo", *(args or ["--orders", "200", "--workers", "2"])]
-    return subprocess.call(command, cwd=ROOT, env=env)
+    return subprocess.call([PYTHON, "manage.py", command, *(args or defaults)], cwd=ROOT, env=env)
 
 
 def stop_services() -> int:
@@ -252,10 +244,14 @@ def main(argv: list[str]) -> int:
         return stop_services()
     if command == "bench":
         return bench(argv[1:])
+    if command == "bench-documents":
+        return bench(argv[1:], "bench_documents", ())
     if command == "bench-odoo":
-        return bench_odoo(argv[1:])
+        # pushes orders to a fake Odoo with Celery workers (odoo_sync bench_odoo)
+        return bench(argv[1:], "bench_odoo", ("--orders", "200", "--workers", "2"))
     print(
-        "usage: stack.py run | test [pytest args] | bench [bench_crm args] | bench-odoo [bench_odoo args] | env | stop",
+        "usage: stack.py run | test [pytest args] | bench [bench_crm args] | bench-documents [bench_documents args]"
+        " | bench-odoo [bench_odoo args] | env | stop",
         file=sys.stderr,
     )
     return 2

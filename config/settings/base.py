@@ -178,7 +178,7 @@ THROTTLE_PASSWORD_RESET_IP = (5, 60 * 60)
 THROTTLE_PASSWORD_RESET_ACCOUNT = (3, 60 * 60)
 
 # Called by `manage.py seed_demo` inside each demo tenant's schema: seed(*, tenant, stdout).
-DEMO_SEEDERS = ["crm.demo.seed"]
+DEMO_SEEDERS = ["crm.demo.seed", "crm.documents_demo.seed"]
 
 
 from config.settings.celery import *  # noqa: E402

@@ -149,6 +149,7 @@ class SalesDocument(TimeStampedModel):
             ),
         ]
         indexes = [
+            models.Index(fields=["-issue_date", "-id"], name="salesdoc_date_idx"),
             models.Index(fields=["kind", "-issue_date", "-id"], name="salesdoc_kind_date_idx"),
             models.Index(fields=["kind", "state", "-issue_date"], name="salesdoc_kind_state_idx"),
             models.Index(fields=["seller", "kind", "-issue_date"], name="salesdoc_seller_idx"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 
 from core.models import AuditEntry
@@ -219,11 +219,17 @@ def orders_kanban(*, membership, filters: DocumentFilters, per_column: int = KAN
         row["state"]: row
         for row in orders.values("state").annotate(count=Count("id"), total=Sum("total_amount")).order_by()
     }
-    ranked = orders.annotate(
-        rank=Window(RowNumber(), partition_by=[F("state")], order_by=[F("issue_date").desc(), F("id").desc()])
+    # Ranked on the narrow rows first (ids only), then only the cards shown are read with their lead.
+    ranked = (
+        orders.annotate(
+            rank=Window(RowNumber(), partition_by=[F("state")], order_by=[F("issue_date").desc(), F("id").desc()])
+        )
+        .filter(rank__lte=per_column)
+        .values("id")
     )
     cards: dict[str, list[SalesDocument]] = {}
-    for order in ranked.filter(rank__lte=per_column).select_related("lead", "seller").order_by("-issue_date", "-id"):
+    shown = SalesDocument.objects.filter(pk__in=Subquery(ranked)).select_related("lead", "seller")
+    for order in shown.order_by("-issue_date", "-id"):
         cards.setdefault(order.state, []).append(order)
     labels = dict(State.choices)
     return [

@@ -68,10 +68,11 @@ def test_an_invoice_pdf_has_the_company_customer_lines_taxes_totals_number_and_d
         "Silla ergonómica",
         "900,00\xa0€",  # 4 x 250 less 10 %
         "39,90\xa0€",
-        "1.128,40\xa0€",  # 900 + 189 + 39.90 + 1.60 - paid? no: the total
+        "939,90\xa0€",  # untaxed: 900 + 39.90
+        "1\xa0130,50\xa0€",  # total: 939.90 + 189.00 + 1.60 (Spanish groups thousands with a space)
         "189,00\xa0€",
         "1,60\xa0€",
-        "1.028,40\xa0€",  # due after 100 paid
+        "1\xa0030,50\xa0€",  # due after 100 paid
         "ES91 2100 0418 4502 0005 1332",
         "Inscrita en el Registro Mercantil de Madrid",
     ):

@@ -17,6 +17,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,7 +27,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from core.errors import ApplicationError
 from crm import documents_hooks
 from crm.documents_access import VIEW_ROLES, can_act, creatable_kinds
-from crm.documents_format import input_number
+from crm.documents_format import format_unit_price, input_number
 from crm.documents_pdf import pdf_filename, render_document_pdf
 from crm.forms_documents import (
     CancelForm,
@@ -83,7 +85,7 @@ def _document(request, pk: int) -> SalesDocument:
 
 
 def _require(request, document: SalesDocument, action: str) -> None:
-    if not can_act(membership=request.membership, document=document, action=action):
+    if not can_act(membership=request.membership, document=document, operation=action):
         raise PermissionDenied
 
 
@@ -230,13 +232,42 @@ def _available_actions(request, document: SalesDocument, progress) -> list[str]:
             offered.remove("credit")
     elif kind == Kind.CREDIT_NOTE:
         offered = {State.DRAFT: ["post", "cancel"], State.POSTED: ["send"]}.get(state, [])
-    return [name for name in offered if can_act(membership=request.membership, document=document, action=name)]
+    return [name for name in offered if can_act(membership=request.membership, document=document, operation=name)]
+
+
+def _product_options(document: SalesDocument, products: list[Product], lines) -> tuple[str, dict[int, str]]:
+    """The products' <option>s, rendered once: for the "add a line" list (with prices) and for each line's
+    own list (its product selected). A draft with many lines and a large catalogue renders in time."""
+    labels = [f"{product.name} ({product.sku})" if product.sku else product.name for product in products]
+    for_lines = format_html_join(
+        "",
+        '<option value="{}">{}</option>',
+        ((product.pk, label) for product, label in zip(products, labels, strict=True)),
+    )
+    priced = format_html_join(
+        "",
+        '<option value="{}">{} · {}</option>',
+        (
+            (product.pk, label, format_unit_price(product.unit_price, document.currency))
+            for product, label in zip(products, labels, strict=True)
+        ),
+    )
+    # Options escaped above; marking one of them selected keeps them safe.
+    per_line = {
+        line.pk: mark_safe(for_lines.replace(f'value="{line.product_id}"', f'value="{line.product_id}" selected', 1))
+        if line.product_id
+        else for_lines
+        for line in lines
+    }
+    return priced, per_line
 
 
 def _detail_context(request, document: SalesDocument, **extra) -> dict:
     settings = edits.document_settings()
     lines = document_lines(document=document)
-    editable = document.is_editable and can_act(membership=request.membership, document=document, action="edit")
+    editable = document.is_editable and can_act(membership=request.membership, document=document, operation="edit")
+    products = products_for_lines() if editable and document.kind != Kind.DELIVERY else []
+    add_options, line_options = _product_options(document, products, lines) if products else ("", {})
     progress = order_progress(order=document, lines=lines) if document.kind == Kind.ORDER else {}
     sync_template = documents_hooks.sync_template()
     context = {
@@ -246,7 +277,9 @@ def _detail_context(request, document: SalesDocument, **extra) -> dict:
         "totals": document_tax_totals(document=document, lines=lines, rounding=settings.tax_rounding),
         "editable": editable,
         "delivery": document.kind == Kind.DELIVERY,
-        "products": products_for_lines() if editable and document.kind != Kind.DELIVERY else [],
+        "products": products,
+        "add_options": add_options,
+        "line_options": line_options,
         "progress": [(line, progress[line.pk]) for line in lines] if progress else [],
         "chain": document_chain(document=document),
         "history": document_history(document=document),
@@ -254,7 +287,7 @@ def _detail_context(request, document: SalesDocument, **extra) -> dict:
         "actions": _available_actions(request, document, progress),
         "can_pay": document.kind == Kind.INVOICE
         and document.state in (State.POSTED, State.PARTLY_PAID)
-        and can_act(membership=request.membership, document=document, action="payment"),
+        and can_act(membership=request.membership, document=document, operation="payment"),
         "payment_form": PaymentForm(
             initial={"amount": input_number(document.amount_due), "date": edits.tenant_today(), "method": "transfer"}
         ),
