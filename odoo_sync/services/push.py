@@ -55,8 +55,6 @@ def refusal(document: SalesDocument) -> str:
             "kind": document.get_kind_display().lower(),
             "state": document.get_state_display().lower(),
         }
-    if document.kind == Kind.INVOICE and document.parent_id and document.parent.kind != Kind.ORDER:
-        return _("Only invoices made from an order, or on their own, are sent to Odoo.")
     return ""
 
 
@@ -209,6 +207,8 @@ def _run(pusher: Pusher, document: SalesDocument) -> dict:
     order_link = None
     if document.parent_id:
         order = crm.documents_for_sync(tenant=_tenant(), ids=[document.parent_id])[0]
+        if order.kind != Kind.ORDER:
+            raise ApplicationError(_("Only invoices made from an order, or on their own, are sent to Odoo."))
         order_link = _push_order(pusher, order)
     move = pusher.invoice(_invoice_data(document), order_link)
     return {"model": "account.move", **move}

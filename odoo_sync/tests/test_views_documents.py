@@ -396,3 +396,21 @@ def test_the_documents_list_filters_by_sync_state(world, accountant_client, odoo
     assert invoice.number not in in_odoo
     assert invoice.number in not_sent
     assert world.order.number not in not_sent
+
+
+def test_the_lists_sync_states_cost_one_query_whatever_the_number_of_documents(
+    world, odoo_connected, send, enqueued, django_assert_num_queries
+):
+    from odoo_sync.selectors import document_sync_states
+
+    world.deliver()
+    invoice = world.invoice()
+    send([world.order], world.accountant.user)
+    run_pushes(enqueued)
+    documents = list(SalesDocument.objects.all())  # parents not loaded, as in the documents list
+
+    with django_assert_num_queries(1):
+        states = document_sync_states(documents)
+
+    assert states[world.order.pk] == "In Odoo"
+    assert states[invoice.pk] == "Not sent to Odoo"
