@@ -57,7 +57,7 @@ PAYMENT_STATES = {
 
 
 def remote_label(state: str, payment_state: str = "") -> str:
-    """"Posted · Paid": Odoo's state (and payment state) in words; an unknown code as Odoo gave it."""
+    """Odoo's state (and payment state) in words, "Posted · Paid"; an unknown code as Odoo gave it."""
     parts = [str(REMOTE_STATES.get(state, state))] if state else []
     if payment_state:
         parts.append(str(PAYMENT_STATES.get(payment_state, payment_state)))

@@ -170,6 +170,9 @@ STORAGES = {
 # with the first). The development default is derived from SECRET_KEY so a fresh clone just works.
 VAULT_KEYS = env.list("VAULT_KEYS", default=[])
 
+# Seconds every call to a company's Odoo may take before it counts as failed (and is retried).
+ODOO_TIMEOUT = env.float("ODOO_TIMEOUT", default=20.0)
+
 # Per-IP and per-account throttles for login, registration and password reset: (attempts, seconds).
 THROTTLE_LOGIN_IP = (20, 15 * 60)
 THROTTLE_LOGIN_ACCOUNT = (5, 15 * 60)

@@ -23,7 +23,8 @@ import time
 import xmlrpc.client
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from odoo_sync.fake_odoo.store import AccessDenied, FakeOdoo, OdooError
+from odoo_sync.fake_odoo.base import AccessDenied, OdooError
+from odoo_sync.fake_odoo.store import FakeOdoo
 
 _XMLRPC_CODES = {"user": 2, "missing": 2, "denied": 3, "access": 4}
 _JSON2_STATUS = {"user": 422, "missing": 404, "access": 403, "denied": 401}
