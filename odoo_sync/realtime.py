@@ -1,5 +1,6 @@
 """Live sync states: every open page of the company showing a document's sync state (its page, the Odoo
-pages) swaps the fresh fragments in, out of band, when a push or a pull changes it."""
+page) hears that it changed and fetches the fresh block or status pill itself, so each viewer gets it in
+their own language and with their own rights."""
 
 from __future__ import annotations
 
@@ -10,15 +11,13 @@ from tenants.models import Role
 
 
 def announce(*, document, row) -> None:
-    """Publishes the document's sync block and status pill (after commit) to owners and accountants."""
-    from odoo_sync.selectors import sync_state_for
-
-    state = sync_state_for(document, row)
-    html = render_to_string("odoo_sync/partials/_sync_event.html", {"document": document, "sync_state": state})
+    """Publishes (after commit) to owners and accountants that the document's sync state changed."""
+    status = row.status if row is not None else "not_sent"
+    html = render_to_string("odoo_sync/partials/_sync_event.html", {"document": document, "status": status})
     publish(
         topic="documents",
         event="DOCUMENT_SYNC",
         html=html,
-        data={"document": document.pk, "status": state.status},
+        data={"document": document.pk, "status": status},
         roles=(Role.OWNER, Role.ACCOUNTANT),
     )

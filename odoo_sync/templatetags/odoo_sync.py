@@ -12,9 +12,6 @@ SENDERS = (Role.OWNER, Role.ACCOUNTANT)
 
 @register.simple_tag(takes_context=True)
 def odoo_can_act(context) -> bool:
-    """Whether the viewer sends documents to Odoo: owners and accountants. A live fragment (`live`) only
-    reaches them, so it always shows the actions."""
-    if context.get("live"):
-        return True
+    """Whether the viewer sends documents to Odoo: owners and accountants."""
     membership = getattr(context.get("request"), "membership", None)
     return membership is not None and membership.role in SENDERS

@@ -353,9 +353,11 @@ def test_a_push_reaches_the_open_pages_of_that_companys_senders_only(
     assert seller_connected[0] is False
     assert connected == {"accountant": (True, None), "owner": (True, None), "globex": (True, None)}
     for html in received.values():
-        assert f'id="odoo-sync-{world.order.pk}"' in html
-        assert 'hx-swap-oob="true"' in html
-        assert "Waiting to send" in html
+        # the event names the document; each page fetches the block in its viewer's language and rights
+        assert f'id="odoo-sync-refresh-{world.order.pk}"' in html
+        assert f'hx-get="/odoo/documents/{world.order.pk}/sync/"' in html
+        assert 'hx-trigger="load"' in html
+        assert "Hooli" not in html
     assert globex_quiet is True
 
 
@@ -414,3 +416,47 @@ def test_the_lists_sync_states_cost_one_query_whatever_the_number_of_documents(
 
     assert states[world.order.pk] == "In Odoo"
     assert states[invoice.pk] == "Not sent to Odoo"
+
+
+def test_an_open_page_fetches_the_fresh_block_and_pill(world, accountant_client, odoo_connected, send, enqueued):
+    send([world.order], world.accountant.user)
+    run_pushes(enqueued)
+
+    block = accountant_client.get(f"/odoo/documents/{world.order.pk}/sync/", HTTP_HX_REQUEST="true")
+    pill = accountant_client.get(f"/odoo/documents/{world.order.pk}/sync/", {"part": "pill"}, HTTP_HX_REQUEST="true")
+
+    assert f'id="odoo-sync-{world.order.pk}"' in block.content.decode()
+    assert "S00001" in block.content.decode()
+    assert pill.content.decode().strip().startswith(f'<span id="odoo-status-{world.order.pk}"')
+    assert "In Odoo" in pill.content.decode()
+
+
+def test_the_fresh_block_speaks_the_viewers_language(world, client_for, make_member, odoo_connected):
+    tenant = world.accountant.tenant
+    french = make_member(tenant, Role.ACCOUNTANT, language="fr")
+
+    body = client_for(french).get(f"/odoo/documents/{world.order.pk}/sync/").content.decode()
+
+    assert "Non envoyé à Odoo" in body
+    assert "Envoyer à Odoo" in body
+
+
+@pytest.mark.parametrize("role", [Role.SELLER, Role.MARKETING])
+def test_the_fresh_block_is_for_senders_only(world, make_member, client_for, role):
+    client = client_for(make_member(world.accountant.tenant, role))
+
+    assert client.get(f"/odoo/documents/{world.order.pk}/sync/").status_code == 403
+
+
+def test_the_fresh_block_of_an_unknown_or_quote_document_is_404(
+    world, accountant_client, globex, make_member, client_for
+):
+    from crm.services.sales_documents import document_create
+    from crm.tests.documents_factories import line
+
+    quote = document_create(lead=world.lead, kind="quote", actor=world.accountant.user, lines=[line()])
+    outsider = client_for(make_member(globex, Role.ACCOUNTANT))
+
+    assert accountant_client.get(f"/odoo/documents/{quote.pk}/sync/").status_code == 404
+    assert accountant_client.get("/odoo/documents/999999/sync/").status_code == 404
+    assert outsider.get(f"/odoo/documents/{world.order.pk}/sync/").status_code == 404

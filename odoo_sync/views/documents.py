@@ -10,7 +10,7 @@ from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
 from crm.models import SalesDocument
@@ -115,7 +115,23 @@ def document_refresh_view(request, pk: int):
     return _back(request, document, request.POST.get("next", ""))
 
 
+@roles_required(*SENDERS)
+@require_GET
+def document_sync_view(request, pk: int):
+    """The document's Odoo block (or, with `part=pill`, its status pill) as it is now: what an open page
+    fetches when the documents topic says the state changed."""
+    document = _document_or_404(pk)
+    state = document_sync_state(document)
+    if state is None:
+        raise Http404
+    if request.GET.get("part") == "pill":
+        context = {"document": document, "sync_state": state, "pill_id": True}
+        return TemplateResponse(request, "odoo_sync/partials/_status_pill.html", context)
+    return _block(request, document)
+
+
 urlpatterns = [
+    path("documents/<int:pk>/sync/", document_sync_view, name="document-sync"),
     path("send/", documents_send_view, name="documents-send"),
     path("documents/<int:pk>/send/", document_send_view, name="document-send"),
     path("documents/<int:pk>/refresh/", document_refresh_view, name="document-refresh"),
