@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
-from core.phones import fold, normalize_phone
+from core.phones import normalize_phone
+from core.text import fold
 from crm.models import Stage
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024

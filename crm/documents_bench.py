@@ -2,7 +2,7 @@
 
 `seed_documents` writes chains of documents (a quote, often its order, the order's delivery notes and
 invoices, sometimes a credit note) with their lines, numbers, totals and a few audit entries per
-document straight into the current tenant's tables with PostgreSQL COPY, like crm.bench does for leads:
+document straight into the current tenant's tables with PostgreSQL COPY, like crm.seeding does for leads:
 data generation, not user activity (no history entries, no live events). Every document is consistent
 (state valid for its kind, numbered unless a draft, totals computed from its lines by documents_math).
 Run it inside a tenant schema and a transaction, on a tenant that has leads."""
@@ -19,9 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.models import AuditEntry
-from crm.bench import _reserve_ids, copy_rows
 from crm.documents_math import PER_RATE, document_totals, line_subtotal
 from crm.models import DocumentSequence, Lead, Product, SalesDocument, SalesDocumentLine
+from crm.seeding import _reserve_ids, copy_rows
 
 Kind = SalesDocument.Kind
 State = SalesDocument.State

@@ -1,60 +1,61 @@
-"""Amounts, quantities and percentages of sales documents as the reader writes them, in the active
-language: `€1,234.50` / `1.234,50 €`, with the currency's own number of decimals. Used by the pages
-(crm_documents template filters) and the PDFs."""
+"""Amounts, unit prices, quantities, percentages and dates of sales documents as the reader writes them:
+core.formatting (Babel) in the active language and the company's country, so the pages, the PDFs and the
+rest of the product agree (`€1,130.50` in en_US, `1.130,50 €` in es_ES, `1 130,50 €` in fr). What
+documents need on top: amounts rounded half up (as the documents compute them) before they are written,
+unit prices with the decimals they have (up to four), and tax rates with theirs (8.875 %)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
-from django.utils.formats import number_format
+from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_percent as babel_percent
+from django.db import connection
 from django.utils.translation import get_language
 
-from crm.documents_math import currency_digits, round_money
-from crm.templatetags.crm_display import CURRENCY_SYMBOLS
+from core import formatting
+from crm.documents_math import round_money
+
+_LAST_ZERO = re.compile(r"0(?=[^0]*$)")
 
 
-def _language() -> str:
-    return (get_language() or "en").split("-")[0]
+def _reader() -> dict[str, str]:
+    """The active language, in the country of the company the connection is in."""
+    tenant = getattr(connection, "tenant", None)
+    return {"language": get_language() or formatting.DEFAULT_LANGUAGE, "region": getattr(tenant, "country", "") or ""}
 
 
 def _decimal(value) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
     try:
-        return Decimal(value if value is not None and value != "" else 0)
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, TypeError, ValueError):
         return None
+    return number if number.is_finite() else None
 
 
-def format_amount(value, currency: str, *, digits: int | None = None) -> str:
-    """`€1,234.50` in English, `1.234,50 €` in Spanish, `1 234,50 €` in French; a code without a known
-    symbol written out (`CHF 1,234.50`). `digits`: decimals to show instead of the currency's."""
+def format_amount(value, currency: str) -> str:
+    """An amount in `currency`, rounded half up to its minor unit, as the reader writes money."""
     amount = _decimal(value)
     if amount is None:
         return ""
     code = (currency or "").upper()
-    if digits is None:
-        digits = currency_digits(code)
-        amount = round_money(amount, code)
-    number = number_format(amount, decimal_pos=digits, use_l10n=True, force_grouping=True)
-    symbol = CURRENCY_SYMBOLS.get(code, code)
-    if not symbol:
-        return number
-    negative = number.startswith("-")
-    number = number.lstrip("-")
-    if _language() == "en":
-        joiner = "" if code in CURRENCY_SYMBOLS else "\xa0"
-        text = f"{symbol}{joiner}{number}"
-    else:
-        text = f"{number}\xa0{symbol}"
-    return f"-{text}" if negative else text
+    return formatting.money(round_money(amount, code) if code else amount, code, **_reader())
 
 
 def format_unit_price(value, currency: str) -> str:
-    """A unit price with the currency's decimals, or more when it has them (up to four: `€0.1234`)."""
+    """A unit price with at least the currency's decimals and more when it has them (`€0.1234`)."""
     price = _decimal(value)
     if price is None:
         return ""
-    places = max(0, -price.normalize().as_tuple().exponent)
-    return format_amount(price, currency, digits=min(4, max(currency_digits(currency), places)))
+    code = (currency or "").upper()
+    if not code:
+        return format_quantity(price)
+    locale = formatting.locale_for(**_reader())
+    return format_currency(price.normalize(), code, locale=locale, decimal_quantization=False)
 
 
 def format_quantity(value) -> str:
@@ -62,17 +63,21 @@ def format_quantity(value) -> str:
     quantity = _decimal(value)
     if quantity is None:
         return ""
-    normalized = quantity.normalize()
-    places = max(0, -normalized.as_tuple().exponent)
-    return number_format(quantity, decimal_pos=places, use_l10n=True, force_grouping=True)
+    return format_decimal(quantity.normalize(), format="#,##0.###", locale=formatting.locale_for(**_reader()))
 
 
 def format_percent(value) -> str:
-    """`21%` / `21 %`, `10.5%` / `10,5 %`."""
-    number = format_quantity(value)
-    if not number:
+    """A rate given in percent with the decimals it has, up to three: `21%`, `8,875 %`."""
+    rate = _decimal(value)
+    if rate is None:
         return ""
-    return f"{number}%" if _language() == "en" else f"{number}\xa0%"
+    locale = formatting.locale_for(**_reader())
+    pattern = _LAST_ZERO.sub("0.###", locale.percent_formats[None].pattern, count=1)
+    return babel_percent(rate / 100, format=pattern, locale=locale)
+
+
+def format_date(value: dt.date | None) -> str:
+    return formatting.date(value, **_reader()) if value else ""
 
 
 def input_number(value) -> str:

@@ -61,8 +61,8 @@ class Totals:
 
 
 def _rate_key(rate: Decimal) -> Decimal:
-    # 21, 21.0 and 21.00 are one rate.
-    return Decimal(rate).quantize(Decimal("0.01"))
+    # 21, 21.0 and 21.000 are one rate (rates have up to three decimals: 8.875).
+    return Decimal(rate).quantize(Decimal("0.001"))
 
 
 def document_totals(lines: Iterable[tuple[Decimal, Decimal]], *, currency: str, rounding: str = PER_RATE) -> Totals:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from unidecode import unidecode
 
-from crm.documents_format import format_amount, format_percent, format_quantity, format_unit_price
+from crm.documents_format import format_amount, format_date, format_percent, format_quantity, format_unit_price
 from crm.models import DocumentSettings, SalesDocument, SalesDocumentLine
 
 Kind = SalesDocument.Kind
@@ -51,7 +51,7 @@ def _printable(text) -> str:
 
 
 def _date(value: date | None) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT", use_l10n=True) if value else ""
+    return format_date(value)
 
 
 def _titles() -> dict[str, str]:

@@ -24,6 +24,8 @@ MAX_MONEY = Decimal("999999999999.9999")
 MONEY = {"max_digits": 16, "decimal_places": 4}
 QUANTITY = {"max_digits": 12, "decimal_places": 3}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
+# Tax rates keep three decimals: some are set to the thousandth (New York City's sales tax is 8.875 %).
+TAX_RATE = {"max_digits": 6, "decimal_places": 3}
 
 
 def _percent_validators():
@@ -39,7 +41,7 @@ class Product(TimeStampedModel):
     unit_price = models.DecimalField(
         _("unit price"), max_digits=14, decimal_places=4, default=0, validators=[MinValueValidator(Decimal(0))]
     )
-    tax_rate = models.DecimalField(_("tax rate (%)"), **PERCENT, default=0, validators=_percent_validators())
+    tax_rate = models.DecimalField(_("tax rate (%)"), **TAX_RATE, default=0, validators=_percent_validators())
     unit = models.CharField(_("unit"), max_length=20, blank=True, help_text=_("For example: unit, hour, kg."))
     active = models.BooleanField(_("active"), default=True)
 
@@ -143,10 +145,6 @@ class SalesDocument(TimeStampedModel):
         verbose_name_plural = _("sales documents")
         constraints = [
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="salesdocument_number_unique"),
-            models.CheckConstraint(
-                condition=Q(kind__in=["quote", "order", "delivery", "invoice", "credit_note"]),
-                name="salesdocument_kind_valid",
-            ),
         ]
         indexes = [
             models.Index(fields=["-issue_date", "-id"], name="salesdoc_date_idx"),
@@ -200,7 +198,7 @@ class SalesDocumentLine(models.Model):
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4, default=0)
     discount = models.DecimalField(_("discount (%)"), **PERCENT, default=0, validators=_percent_validators())
-    tax_rate = models.DecimalField(_("tax rate (%)"), **PERCENT, default=0, validators=_percent_validators())
+    tax_rate = models.DecimalField(_("tax rate (%)"), **TAX_RATE, default=0, validators=_percent_validators())
     subtotal = models.DecimalField(_("subtotal"), **MONEY, default=0)
     order_line = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="followups", verbose_name=_("order line")
@@ -279,7 +277,7 @@ class DocumentSettings(models.Model):
         _("quotes valid for (days)"), default=30, validators=[MaxValueValidator(365)]
     )
     default_tax_rate = models.DecimalField(
-        _("default tax rate (%)"), **PERCENT, default=0, validators=_percent_validators()
+        _("default tax rate (%)"), **TAX_RATE, default=0, validators=_percent_validators()
     )
     tax_rounding = models.CharField(
         _("tax rounding"), max_length=16, choices=TaxRounding.choices, default=TaxRounding.PER_RATE

@@ -187,7 +187,7 @@ def _check_row(number: int, values: dict[str, str]) -> ProductRow:
             if len(values[name]) > limit:
                 row.errors.append(_("“%(value)s” is too long.") % {"value": values[name][:40]})
             row.fields[name] = values[name][:limit]
-    for name, places, ceiling in (("unit_price", 4, Decimal("9999999999")), ("tax_rate", 2, Decimal(100))):
+    for name, places, ceiling in (("unit_price", 4, Decimal("9999999999")), ("tax_rate", 3, Decimal(100))):
         if values.get(name):
             raw = values[name].replace("€", "").replace("$", "").replace("%", "").strip()
             try:

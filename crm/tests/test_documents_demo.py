@@ -5,7 +5,6 @@ from django_tenants.utils import schema_context, tenant_context
 
 from crm import demo, documents_demo
 from crm.models import DocumentSettings, Product, SalesDocument
-from crm.tests.media import media_root_fixture  # noqa: F401
 from tenants.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -88,3 +88,10 @@ def test_numbers_as_people_type_them(text, places, value):
 def test_anything_else_is_refused(text):
     with pytest.raises(ValueError):  # noqa: PT011
         parse_decimal(text, places=2)
+
+
+def test_tax_rates_keep_three_decimals():
+    totals = document_totals([(D("100.00"), D("8.875")), (D("50.00"), D("8.8750"))], currency="USD")
+
+    assert totals.taxes == (TaxGroup(rate=D("8.875"), base=D("150.00"), amount=D("13.31")),)  # 13.3125
+    assert totals.total == D("163.31")

@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from core import formatting
 from crm.documents_pdf import render_document_pdf
 from crm.models import DocumentSettings
 from crm.services.sales_documents import tenant_today
@@ -62,17 +63,17 @@ def test_an_invoice_pdf_has_the_company_customer_lines_taxes_totals_number_and_d
         "B12345678",
         "FACTURA",
         invoice.number,
-        tenant_today().strftime("%d/%m/%Y"),
+        formatting.date(tenant_today(), language="es", region="ES"),
         "Núñez & Hijos (Sevilla)",
         "ana@example.es",
         "Silla ergonómica",
         "900,00\xa0€",  # 4 x 250 less 10 %
         "39,90\xa0€",
         "939,90\xa0€",  # untaxed: 900 + 39.90
-        "1\xa0130,50\xa0€",  # total: 939.90 + 189.00 + 1.60 (Spanish groups thousands with a space)
+        "1.130,50\xa0€",  # total: 939.90 + 189.00 + 1.60
         "189,00\xa0€",
         "1,60\xa0€",
-        "1\xa0030,50\xa0€",  # due after 100 paid
+        "1.030,50\xa0€",  # due after 100 paid
         "ES91 2100 0418 4502 0005 1332",
         "Inscrita en el Registro Mercantil de Madrid",
     ):

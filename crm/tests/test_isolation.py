@@ -52,7 +52,7 @@ from crm.services.sales_documents_flow import (
 from crm.services.timeline import note_add
 from crm.tests.documents_factories import ProductFactory
 from crm.tests.factories import LeadFactory, stage
-from crm.tests.media import PDF, media_root_fixture, stored_files  # noqa: F401
+from crm.tests.helpers import PDF, stored_files
 from tenants.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -8,7 +8,7 @@ from core.models import AuditEntry
 from crm.models import Product
 from crm.services.products import product_create, product_import_apply, product_import_preview, product_update
 from crm.tests.documents_factories import ProductFactory
-from crm.tests.media import media_root_fixture, stored_files  # noqa: F401
+from crm.tests.helpers import stored_files
 from tenants.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -39,7 +39,6 @@ from crm.tests.documents_factories import (
     posted_invoice,
 )
 from crm.tests.factories import LeadFactory
-from crm.tests.media import media_root_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

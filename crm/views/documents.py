@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from crm import documents_hooks
 from crm.documents_access import VIEW_ROLES, can_act, creatable_kinds
 from crm.documents_format import format_unit_price, input_number
 from crm.documents_pdf import pdf_filename, render_document_pdf
-from crm.forms_documents import (
+from crm.forms.documents import (
     CancelForm,
     DocumentFilterForm,
     DocumentHeaderForm,
@@ -544,20 +544,3 @@ def document_settings_view(request):
         return redirect("crm:document-settings")
     status = 422 if form.errors else 200
     return TemplateResponse(request, "crm/documents/document_settings.html", {"form": form}, status=status)
-
-
-urlpatterns = [
-    path("documents/", document_list_view, name="document-list"),
-    path("documents/orders/", document_kanban_view, name="document-kanban"),
-    path("documents/new/", document_create_view, name="document-create"),
-    path("documents/settings/", document_settings_view, name="document-settings"),
-    path("documents/<int:pk>/", document_detail_view, name="document-detail"),
-    path("documents/<int:pk>/edit/", document_edit_view, name="document-edit"),
-    path("documents/<int:pk>/lines/", document_lines_view, name="document-lines"),
-    path("documents/<int:pk>/lines/add/", document_line_add_view, name="document-line-add"),
-    path("documents/<int:pk>/lines/<int:line_id>/product/", document_line_product_view, name="document-line-product"),
-    path("documents/<int:pk>/lines/<int:line_id>/delete/", document_line_delete_view, name="document-line-delete"),
-    path("documents/<int:pk>/do/<slug:action>/", document_action_view, name="document-action"),
-    path("documents/<int:pk>/payments/", document_payment_view, name="document-payment"),
-    path("documents/<int:pk>/pdf/", document_pdf_view, name="document-pdf"),
-]

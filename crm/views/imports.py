@@ -6,13 +6,12 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError
 from crm.csvfiles import IMPORT_FIELDS
-from crm.forms import ImportUploadForm
+from crm.forms.imports import ImportUploadForm
 from crm.models import ImportJob
 from crm.selectors.imports import import_preview, visible_import_jobs
 from crm.services.imports import import_job_confirm, import_job_create, import_job_discard
@@ -81,11 +80,3 @@ def import_discard_view(request, pk: int):
         return redirect("crm:import-detail", pk=job.pk)
     messages.success(request, _("The upload was discarded."))
     return redirect("crm:lead-import")
-
-
-urlpatterns = [
-    path("leads/import/", import_upload_view, name="lead-import"),
-    path("leads/import/<int:pk>/", import_detail_view, name="import-detail"),
-    path("leads/import/<int:pk>/confirm/", import_confirm_view, name="import-confirm"),
-    path("leads/import/<int:pk>/discard/", import_discard_view, name="import-discard"),
-]

@@ -7,14 +7,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError
 from crm.documents_access import PRODUCT_EDIT_ROLES, VIEW_ROLES
 from crm.documents_format import input_number
-from crm.forms_products import ProductFilterForm, ProductForm, ProductImportForm
+from crm.forms.products import ProductFilterForm, ProductForm, ProductImportForm
 from crm.models import Product
 from crm.selectors.products import product_list
 from crm.services.products import (
@@ -130,13 +129,3 @@ def product_import_discard_view(request):
     product_import_discard(token=request.POST.get("token", ""))
     messages.success(request, _("The upload was discarded."))
     return redirect("crm:product-import")
-
-
-urlpatterns = [
-    path("products/", product_list_view, name="product-list"),
-    path("products/new/", product_create_view, name="product-create"),
-    path("products/<int:pk>/edit/", product_edit_view, name="product-edit"),
-    path("products/import/", product_import_view, name="product-import"),
-    path("products/import/apply/", product_import_apply_view, name="product-import-apply"),
-    path("products/import/discard/", product_import_discard_view, name="product-import-discard"),
-]

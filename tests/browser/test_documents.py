@@ -50,7 +50,8 @@ def documents(leads):
 def test_a_quote_built_line_by_line_becomes_an_order_delivered_invoiced_posted_and_downloaded(
     site, people, person, leads, documents, screenshot
 ):
-    # given an owner, a lead of hers and a product in the catalogue
+    # given an owner of acme (a Spanish company: amounts read 1.633,50 € even in English), a lead of hers
+    # and a product in the catalogue
     owner = people.member("owner", "Olivia Owner", {"acme": "owner"})
     lead = leads.create(phone="+34 611 500 301", first_name="Quentin", last_name="Quote", company="Quotable SL")
     documents({"name": "Standing desk", "sku": "DESK-1", "unit_price": 450, "tax_rate": 21, "unit": "unit"})
@@ -65,20 +66,20 @@ def test_a_quote_built_line_by_line_becomes_an_order_delivered_invoiced_posted_a
 
     # then an empty draft quote opens
     expect(page.get_by_test_id("document-title")).to_contain_text("Quote Draft #")
-    expect(page.get_by_test_id("total")).to_have_text("€0.00")
+    expect(page.get_by_test_id("total")).to_have_text("0,00\xa0€")
 
     # when she adds the desk and types a quantity of 3
-    page.locator("#add-line-product").select_option(label="Standing desk (DESK-1) · €450.00")
+    page.locator("#add-line-product").select_option(label="Standing desk (DESK-1) · 450,00\xa0€")
     page.get_by_test_id("add-line").click()
     desk = page.locator("tr.line-row").first
-    expect(page.get_by_test_id("total")).to_have_text("€544.50")
+    expect(page.get_by_test_id("total")).to_have_text("544,50\xa0€")
     desk.get_by_test_id("line-quantity").fill("")
     desk.get_by_test_id("line-quantity").press_sequentially("3", delay=40)
 
     # then the line and the totals follow as she types
-    expect(desk.get_by_test_id("line-subtotal")).to_have_text("€1,350.00")
-    expect(page.get_by_test_id("total-untaxed")).to_have_text("€1,350.00")
-    expect(page.get_by_test_id("total")).to_have_text("€1,633.50")
+    expect(desk.get_by_test_id("line-subtotal")).to_have_text("1.350,00\xa0€")
+    expect(page.get_by_test_id("total-untaxed")).to_have_text("1.350,00\xa0€")
+    expect(page.get_by_test_id("total")).to_have_text("1.633,50\xa0€")
 
     # when she adds a free-text line for the installation at 200 with 10 % tax and 5 % off
     page.locator("#add-line-product").select_option(value="")
@@ -91,10 +92,10 @@ def test_a_quote_built_line_by_line_becomes_an_order_delivered_invoiced_posted_a
     installation.get_by_test_id("line-discount").fill("5")
 
     # then each tax rate has its own line and the total adds them up
-    expect(installation.get_by_test_id("line-subtotal")).to_have_text("€190.00")
-    expect(page.get_by_test_id("tax-10")).to_have_text("€19.00")
-    expect(page.get_by_test_id("tax-21")).to_have_text("€283.50")
-    expect(page.get_by_test_id("total")).to_have_text("€1,842.50")
+    expect(installation.get_by_test_id("line-subtotal")).to_have_text("190,00\xa0€")
+    expect(page.get_by_test_id("tax-10")).to_have_text("19,00\xa0€")
+    expect(page.get_by_test_id("tax-21")).to_have_text("283,50\xa0€")
+    expect(page.get_by_test_id("total")).to_have_text("1.842,50\xa0€")
     screenshot(page, "document-quote")
 
     # when the customer accepts and she converts the quote to an order, then confirms it
@@ -103,7 +104,7 @@ def test_a_quote_built_line_by_line_becomes_an_order_delivered_invoiced_posted_a
     quote_number = page.get_by_test_id("document-title").inner_text().removeprefix("Quote ")
     page.get_by_test_id("action-convert").click()
     expect(page.get_by_test_id("document-title")).to_contain_text("Order Draft #")
-    expect(page.get_by_test_id("total")).to_have_text("€1,842.50")
+    expect(page.get_by_test_id("total")).to_have_text("1.842,50\xa0€")
     page.get_by_test_id("action-confirm").click()
 
     # then the order has its number and the chain shows where it came from
@@ -130,7 +131,7 @@ def test_a_quote_built_line_by_line_becomes_an_order_delivered_invoiced_posted_a
     # then the invoice is posted with its number, its lines can no longer be edited, and the order is invoiced
     expect(page.get_by_test_id("document-state")).to_have_text("Posted")
     expect(page.get_by_test_id("document-title")).to_contain_text("Invoice INV-")
-    expect(page.get_by_test_id("amount-due")).to_have_text("€1,842.50")
+    expect(page.get_by_test_id("amount-due")).to_have_text("1.842,50\xa0€")
     expect(page.get_by_test_id("line-quantity")).to_have_count(0)
     expect(page.get_by_test_id("chain")).to_contain_text("Delivery note DN-")
     screenshot(page, "document-invoice")

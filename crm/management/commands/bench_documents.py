@@ -2,7 +2,7 @@
 
     python manage.py bench_documents --documents 20000 --lines 100000 [--leads 5000] [--requests 30] [--keep]
 
-Creates a tenant `bench-<random>` with an owner and five sellers, seeds leads (crm.bench) and then about
+Creates a tenant `bench-<random>` with an owner and five sellers, seeds leads (crm.seeding) and then about
 `--documents` sales documents with `--lines` lines in all, in chains (crm.documents_bench), and requests
 as the owner through Django's test client on the tenant's host: the documents list with filters, the list
 unfiltered, the orders board, a posted invoice's page, a draft quote's page (inline editing, products
@@ -27,10 +27,10 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from crm.bench import Person, seed_leads
 from crm.documents_bench import seed_documents
 from crm.management.commands.bench_crm import drop_bench_tenant, measure
 from crm.models import SalesDocument
+from crm.seeding import Person, seed_leads
 from tenants.models import Membership, MembershipStatus, Role, User
 from tenants.selectors import tenant_primary_domain
 from tenants.services import tenant_create

@@ -127,7 +127,7 @@ class LineForm(forms.Form):
     unit = forms.CharField(max_length=20, required=False)
     unit_price = NumberField(places=4, minimum=Decimal(0), maximum=Decimal("9999999999"))
     discount = NumberField(places=2, minimum=Decimal(0), maximum=Decimal(100), required=False)
-    tax_rate = NumberField(places=2, minimum=Decimal(0), maximum=Decimal(100), required=False)
+    tax_rate = NumberField(places=3, minimum=Decimal(0), maximum=Decimal(100), required=False)
 
     def __init__(self, *args, delivery: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

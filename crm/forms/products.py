@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms_documents import NumberField
+from crm.forms.documents import NumberField
 from crm.services.products import MAX_IMPORT_BYTES
 
 
@@ -20,7 +20,7 @@ class ProductForm(forms.Form):
         label=_("Description"), max_length=10_000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     unit_price = NumberField(label=_("Unit price"), places=4, minimum=Decimal(0), maximum=Decimal("9999999999"))
-    tax_rate = NumberField(label=_("Tax rate (%)"), places=2, minimum=Decimal(0), maximum=Decimal(100))
+    tax_rate = NumberField(label=_("Tax rate (%)"), places=3, minimum=Decimal(0), maximum=Decimal(100))
     unit = forms.CharField(label=_("Unit"), max_length=20, required=False, help_text=_("For example: unit, hour, kg."))
     active = forms.BooleanField(label=_("Active (offered on new lines)"), required=False, initial=True)
 
