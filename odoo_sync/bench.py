@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.phones import search_text_for
 from crm.models import Lead, Product, SalesDocument, Stage
 from crm.services.sales_documents import document_create
 from crm.services.sales_documents_flow import delivery_validate, order_confirm, order_deliver
@@ -34,7 +33,6 @@ def seed_orders(*, count: int, actor, rng: random.Random) -> list[SalesDocument]
             email=f"client{n}@bench.example",
             company=f"Bench {n} SL",
             stage=stage,
-            search_text=search_text_for(first_name=first, last_name=last, email="", company="", phone=f"+3469{n:07d}"),
         )
         lines = [
             {"product": product, "quantity": Decimal(rng.randint(1, 5))}

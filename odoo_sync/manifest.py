@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.registry import SidebarEntry, TimelineKind
+from core.registry import NotificationKind, SidebarEntry, TimelineKind
 from tenants.models import Role
 
 SIDEBAR = [
@@ -19,3 +19,8 @@ AUDIT_LABELS = {
 }
 
 TIMELINE_KINDS = [TimelineKind("odoo", _("Odoo"), "odoo_sync/timeline/_odoo.html")]
+
+NOTIFICATION_KINDS = [
+    NotificationKind("odoo_failed", _("A document could not be sent to Odoo")),
+    NotificationKind("odoo_attention", _("A document differs from Odoo")),
+]

@@ -21,6 +21,7 @@ from core.errors import ApplicationError, ClientError
 from core.tenancy import check_tenant, current_tenant
 from crm import public as crm
 from crm.models import SalesDocument
+from odoo_sync import notify
 from odoo_sync.clients.odoo import get_odoo_client
 from odoo_sync.models import SyncExternal
 from odoo_sync.services.steps import DOCUMENT, MOVE_FIELDS
@@ -166,6 +167,7 @@ def company_pull(*, tenant, actor=SYSTEM) -> PullSummary:
                     after = (row.remote_state, row.remote_payment_state, row.remote_amount_residual, row.mismatch)
                     if before != after:
                         announce(document=document, row=row)
+                        notify.needs_attention(document=document, row=row)
     except ClientError as error:
         logger.warning("odoo pull stopped", extra={"error": error.message, "code": error.code})
         return PullSummary(read=read, error=error.message)

@@ -22,6 +22,7 @@ from core.errors import ApplicationError, ClientError, PermanentClientError, Tra
 from core.tenancy import check_tenant
 from crm import public as crm
 from crm.models import SalesDocument
+from odoo_sync import notify
 from odoo_sync.clients.odoo import get_odoo_client
 from odoo_sync.models import SyncExternal
 from odoo_sync.services import links as link_store
@@ -317,6 +318,7 @@ def _fail(row: SyncExternal, message: str, *, actor, document, calls: int = 0) -
     if document is not None:
         audit_log(action="odoo.push_failed", actor=actor, obj=document, changes={"error": row.last_error})
         _announce(document, row)
+        notify.push_failed(document=document, row=row)
     return PushOutcome("failed", message=row.last_error, calls=calls)
 
 

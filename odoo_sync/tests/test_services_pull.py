@@ -197,3 +197,22 @@ def test_the_pull_is_scheduled_for_every_company(settings):
 
     assert entry["task"] == "odoo_sync.tasks.pull_task"
     assert "tenant_schemas" not in entry  # tenant-schemas-celery runs it once in every tenant
+
+
+def test_a_cancellation_in_odoo_is_notified_to_owners_and_accountants_once(
+    tenant, world, odoo_connected, invoice_in_odoo, make_member
+):
+    from core.models import Notification
+
+    owner = make_member(tenant, "owner")
+    seller = make_member(tenant, "seller")
+    _invoice, row = invoice_in_odoo
+    odoo_connected.store.cancel("account.move", row.external_id)
+
+    company_pull(tenant=tenant)
+    company_pull(tenant=tenant)
+
+    notified = set(Notification.objects.filter(kind="odoo_attention").values_list("user_id", flat=True))
+    assert {owner.user_id, world.accountant.user_id} <= notified
+    assert seller.user_id not in notified
+    assert Notification.objects.filter(kind="odoo_attention", user_id=owner.user_id).count() == 1

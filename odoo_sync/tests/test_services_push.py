@@ -388,3 +388,18 @@ def test_another_companys_push_never_touches_acme(world, odoo_connected, globex,
 
     assert outcome.status == "skipped"
     assert odoo_connected.requests == 0
+
+
+def test_a_push_that_fails_for_good_is_notified_to_the_senders(world, odoo_connected, send, enqueued, make_member):
+    from core.models import Notification
+
+    seller = make_member(world.accountant.tenant, "seller")
+    odoo_connected.store.faults.fail["sale.order.create"] = ("UserError", "Odoo says no.")
+    send([world.order], world.accountant.user)
+
+    push_all(enqueued)
+
+    notification = Notification.objects.get(kind="odoo_failed", user_id=world.accountant.user_id)
+    assert "Odoo says no." in notification.text
+    assert notification.url == f"/documents/{world.order.pk}/"
+    assert not Notification.objects.filter(kind="odoo_failed", user_id=seller.user_id).exists()
