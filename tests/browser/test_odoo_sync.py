@@ -11,6 +11,7 @@ import pytest
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
+from core.models import Notification
 from crm.models import DocumentSequence, Lead, Payment, Product, SalesDocument, Stage
 from odoo_sync.fake_odoo import FakeOdoo, FakeOdooServer
 from odoo_sync.models import SyncExternal
@@ -52,6 +53,7 @@ class Seeded:
                 "lead": Lead.objects.order_by("-id").values_list("id", flat=True).first() or 0,
                 "product": Product.objects.order_by("-id").values_list("id", flat=True).first() or 0,
                 "sync": SyncExternal.objects.order_by("-id").values_list("id", flat=True).first() or 0,
+                "notification": Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0,
             }
             vault_set(
                 tenant=Tenant.objects.get(slug="acme"),
@@ -94,6 +96,8 @@ class Seeded:
             documents = SalesDocument.objects.filter(pk__gt=self.marks["document"])
             ids = list(documents.values_list("pk", flat=True))
             SyncExternal.objects.filter(pk__gt=self.marks["sync"]).delete()
+            # a refused push notifies every owner and accountant of acme, the fixture's founder included
+            Notification.objects.filter(pk__gt=self.marks["notification"]).delete()
             Payment.objects.filter(document_id__in=ids).delete()
             for pk in sorted(ids, reverse=True):
                 SalesDocument.objects.filter(pk=pk).delete()
