@@ -553,7 +553,7 @@ def test_a_preview_of_part_of_a_long_file_counts_the_whole_file_on_its_button(en
 
     assert "The first 20 rows of 25" in body
     assert ">Import the file (25 rows)</button>" in body
-    assert "Rows with errors or a phone already in your leads are skipped." in body
+    assert "Rows without a usable phone or with a phone already in your leads are skipped" in body
 
 
 def test_a_file_with_nothing_to_import_offers_no_import_button(english, tenant, owner, client_for):
@@ -568,12 +568,15 @@ def test_a_file_with_nothing_to_import_offers_no_import_button(english, tenant, 
     assert f'action="/leads/import/{job.pk}/discard/"' in body
 
 
-def test_an_upload_without_a_phone_column_is_refused_on_the_form(tenant, owner, client_for):
-    response = _upload(client_for(owner), data=csv_bytes("name", "Ana"))
+def test_an_upload_without_a_phone_column_asks_which_column_is_the_phone(english, tenant, owner, client_for):
+    client = client_for(owner)
+    _upload(client, data=csv_bytes("name", "Ana"))
+    job = ImportJob.objects.get()
 
-    assert response.status_code == 200
-    assert list(response.context["form"].errors) == ["file"]
-    assert ImportJob.objects.count() == 0
+    body = client.get(f"/leads/import/{job.pk}/").content.decode()
+
+    assert 'data-testid="no-phone"' in body
+    assert f'action="/leads/import/{job.pk}/confirm/"' not in body
 
 
 def test_an_upload_that_is_not_csv_is_refused(tenant, owner, client_for):
