@@ -436,7 +436,7 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body)))
 
 
-def test_export_streams_what_is_filtered_and_is_audited(tenant, owner, seller, client_for):
+def test_export_streams_what_is_filtered_and_is_audited(english, tenant, owner, seller, client_for):
     lead = LeadFactory(
         phone="+34612000001", first_name="Ana", last_name="Pérez", email="ana@example.com", company="=cmd()",
         seller_id=seller.user_id, source="website", expected_value=Decimal("99.50"), score="hot",
@@ -453,22 +453,22 @@ def test_export_streams_what_is_filtered_and_is_audited(tenant, owner, seller, c
     header, values = rows[0], rows[1:]
     assert len(values) == 1
     row = dict(zip(header, values[0], strict=True))
-    assert {k: row[k] for k in ["phone", "first_name", "last_name", "email", "company", "seller_email"]} == {
-        "phone": "+34612000001",
-        "first_name": "Ana",
-        "last_name": "Pérez",
-        "email": "ana@example.com",
-        "company": "'=cmd()",
-        "seller_email": seller.user.email,
+    assert {k: row[k] for k in ["Phone", "First name", "Last name", "Email", "Company", "Seller"]} == {
+        "Phone": "+34612000001",
+        "First name": "Ana",
+        "Last name": "Pérez",
+        "Email": "ana@example.com",
+        "Company": "'=cmd()",
+        "Seller": seller.user.email,
     }
-    assert (row["source"], row["tags"], row["expected_value"], row["score"]) == ("website", "fair, vip", "99.50", "hot")
+    assert (row["Source"], row["Tags"], row["Expected value"], row["Score"]) == ("Website", "fair, vip", "99.50", "Hot")
     entry = AuditEntry.objects.get(action="lead.export")
     assert entry.actor == owner.user
     assert entry.changes["count"] == {"before": None, "after": 1}
     assert entry.changes["filters"] == {"before": None, "after": "source=website"}
 
 
-def test_a_sellers_export_holds_only_their_leads(tenant, seller, make_member, client_for):
+def test_a_sellers_export_holds_only_their_leads(english, tenant, seller, make_member, client_for):
     other = make_member(tenant)
     LeadFactory(phone="+34612000001", seller_id=seller.user_id)
     LeadFactory(phone="+34612000002", seller_id=other.user_id)
@@ -626,7 +626,7 @@ def test_discarding_an_upload(tenant, owner, client_for):
     assert ImportJob.objects.count() == 0
 
 
-def test_export_under_asgi_streams_through_an_async_iterator(tenant, owner):
+def test_export_under_asgi_streams_through_an_async_iterator(english, tenant, owner):
     from asgiref.sync import async_to_sync
     from django.test import AsyncRequestFactory
 
@@ -645,5 +645,5 @@ def test_export_under_asgi_streams_through_an_async_iterator(tenant, owner):
 
     assert response.is_async is True
     assert [row[0] for row in csv.reader(io.StringIO(async_to_sync(read)()))] == [
-        "phone", "+34612000002", "+34612000001",
+        "Phone", "+34612000002", "+34612000001",
     ]  # fmt: skip

@@ -32,7 +32,7 @@ from crm.selectors.leads import (
     tags,
     visible_leads,
 )
-from crm.services.exports import leads_export
+from crm.services.exports import export_delimiter, leads_export
 from crm.services.leads import (
     DuplicateLead,
     lead_assign,
@@ -126,7 +126,8 @@ async def _async_lines(lines, size: int = 500):
 @require_GET
 def lead_export_view(request):
     leads = lead_list(membership=request.membership, filters=_filter_form(request).filters())
-    lines = leads_export(leads=leads, actor=request.user, query=_query(request, "page"))
+    delimiter = export_delimiter(request.GET.get("sep", ""))
+    lines = leads_export(leads=leads, actor=request.user, query=_query(request, "page"), delimiter=delimiter)
     body = _async_lines(lines) if isinstance(request, ASGIRequest) else lines
     response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
