@@ -6,3 +6,8 @@ class TenantsConfig(AppConfig):
     name = "tenants"
     verbose_name = _("Tenants and people")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tenants import signals
+
+        signals.connect()

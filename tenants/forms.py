@@ -23,6 +23,13 @@ class RegistrationForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     tenant = forms.ModelChoiceField(label=_("Company"), queryset=Tenant.objects.none(), empty_label=_("Choose…"))
+    message = forms.CharField(
+        label=_("Message for the owners"),
+        required=False,
+        max_length=1000,
+        help_text=_("Optional: who you are, who told you to join."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(
         label=_("Repeat the password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -54,6 +61,9 @@ class RegistrationForm(forms.Form):
 
 class RequestAccessForm(forms.Form):
     tenant = forms.ModelChoiceField(label=_("Company"), queryset=Tenant.objects.none(), empty_label=_("Choose…"))
+    message = forms.CharField(
+        label=_("Message for the owners"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

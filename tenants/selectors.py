@@ -52,6 +52,19 @@ def tenant_members(*, tenant: Tenant, status: str | None = None, search: str = "
     return members.order_by(waiting_first, "user__full_name", "pk")
 
 
+def membership_state(request) -> Membership | None:
+    """The signed-in user's pending or disabled membership in the request's company (None otherwise): what
+    the "no access" page tells them."""
+    user, tenant = getattr(request, "user", None), getattr(request, "tenant", None)
+    if user is None or not user.is_authenticated or tenant is None or tenant.schema_name == "public":
+        return None
+    return (
+        Membership.objects.select_related("tenant")
+        .filter(user=user, tenant=tenant, status__in=[MembershipStatus.PENDING, MembershipStatus.DISABLED])
+        .first()
+    )
+
+
 def pending_count(*, tenant: Tenant) -> int:
     return Membership.objects.filter(tenant=tenant, status=MembershipStatus.PENDING).count()
 

@@ -10,7 +10,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
@@ -47,9 +47,11 @@ def tenant_create(
     currency: str = "EUR",
     country: str = "ES",
     actor: User | None = None,
+    listed: bool = False,
 ) -> Tenant:
     """Creates the tenant with its schema (migrated), its `<slug>.<BASE_DOMAIN>` domain and an active
-    owner membership. The owner account is created when the email is new."""
+    owner membership. The owner account is created when the email is new. A new company is not listed for
+    public registration unless `listed` (its owners turn it on in the settings)."""
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         raise ApplicationError(_("The subdomain must be 3-42 lowercase letters, digits or dashes, not reserved."))
@@ -63,6 +65,7 @@ def tenant_create(
         timezone=timezone_name,
         currency=currency,
         country=country.upper(),
+        listed=listed,
     )
     Domain.objects.create(tenant=tenant, domain=f"{slug}.{settings.BASE_DOMAIN}", is_primary=True)
     owner = User.objects.filter(email__iexact=owner_email).first()
@@ -85,21 +88,43 @@ def tenant_create(
     return tenant
 
 
+def _supported_language(code: str | None) -> str:
+    code = (code or "")[:2]
+    return code if code in {language for language, _name in settings.LANGUAGES} else ""
+
+
 @transaction.atomic
-def user_register(*, email: str, full_name: str, password: str, tenant: Tenant, phone: str = "") -> Membership:
-    """A new person asks to join `tenant`: creates the account and a pending membership, tells the owners."""
+def user_register(
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    tenant: Tenant,
+    phone: str = "",
+    language: str | None = None,
+    message: str = "",
+) -> Membership:
+    """A new person asks to join `tenant`: creates the account and a pending membership, tells the owners.
+    The account keeps `language`, by default the one the registration page was shown in (the visitor's
+    choice on the public site). `message` is shown to the owners beside the request."""
     if User.objects.filter(email__iexact=email).exists():
         raise ApplicationError(_("An account with this email already exists. Log in to ask for access."))
-    user = User.objects.create_user(email=email, password=password, full_name=full_name, phone=phone)
-    return membership_request(user=user, tenant=tenant)
+    language = _supported_language(translation.get_language() if language is None else language)
+    user = User.objects.create_user(
+        email=email, password=password, full_name=full_name, phone=phone, language=language
+    )
+    return membership_request(user=user, tenant=tenant, message=message)
 
 
 @transaction.atomic
-def membership_request(*, user: User, tenant: Tenant) -> Membership:
-    """An existing user asks to join another tenant. Asking twice changes nothing."""
+def membership_request(*, user: User, tenant: Tenant, message: str = "") -> Membership:
+    """An existing user asks to join another tenant, with an optional message for the owners. Asking twice
+    changes nothing."""
     if tenant.is_public:
         raise ApplicationError(_("Choose a company."))
-    membership, created = Membership.objects.get_or_create(user=user, tenant=tenant)
+    membership, created = Membership.objects.get_or_create(
+        user=user, tenant=tenant, defaults={"request_message": (message or "").strip()[:1000]}
+    )
     if created:
         with schema_context(tenant.schema_name):
             audit_log(action="membership.request", actor=user, obj=membership)
@@ -199,6 +224,7 @@ TENANT_SETTING_FIELDS = (
     "ai_enabled",
     "calendar_provider",
     "listed",
+    "lead_value_confirm_above",
 )
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import ApplicationError
 from crm.forms_detail import AssignForm, CallForm, DocumentForm, NoteForm, StageChangeForm
 from crm.models import Lead, LeadDocument, Stage, TimelineEntry
-from crm.selectors.leads import lead_detail, lead_timeline, stages
+from crm.selectors.leads import lead_detail, lead_timeline, merged_into, stages
 from crm.selectors.timeline import timeline_page
 from crm.services.documents import document_upload
 from crm.services.leads import lead_assign, lead_move
@@ -83,7 +83,16 @@ def _timeline_form(request, pk: int, form_class, name: str, write, *, refreshes_
 @roles_required(*LEAD_ROLES)
 @require_GET
 def lead_detail_view(request, pk: int):
-    lead = _lead(request, pk)
+    """The lead page. A link to a lead merged into another leads to the one kept; a seller following a
+    colleague's link is told the lead is someone else's (403), and nothing of it."""
+    lead = lead_detail(membership=request.membership, lead_id=pk)
+    if lead is None:
+        kept = merged_into(lead_id=pk)
+        if kept is not None:
+            return redirect("crm:lead-detail", pk=kept)
+        if Lead.objects.filter(pk=pk).exists():
+            return TemplateResponse(request, "crm/lead_not_yours.html", {}, status=403)
+        raise Http404
     return TemplateResponse(request, "crm/lead_detail.html", _context(request, lead))
 
 

@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core.errors import ApplicationError
 from crm.forms import BulkActionForm, LeadFilterForm, LeadForm
-from crm.models import Stage
+from crm.models import Lead, Stage
 from crm.selectors.leads import (
     assignable_members,
     can_edit_lead,
@@ -108,6 +108,9 @@ def lead_list_view(request):
         # Only when the page is empty: tell "no leads yet" from "nothing matches these filters".
         "has_leads": bool(page.object_list) or visible_leads(membership=request.membership).exists(),
     }
+    if not context["has_leads"] and request.membership.role == Role.SELLER:
+        # A seller without leads in a company that has some: "add the first lead" would be wrong.
+        context["company_has_leads"] = Lead.objects.exists()
     partial = request.htmx and not request.htmx.boosted
     return TemplateResponse(request, "crm/lead_list.html#lead-results" if partial else "crm/lead_list.html", context)
 
