@@ -110,9 +110,7 @@ def user_register(
     if User.objects.filter(email__iexact=email).exists():
         raise ApplicationError(_("An account with this email already exists. Log in to ask for access."))
     language = _supported_language(translation.get_language() if language is None else language)
-    user = User.objects.create_user(
-        email=email, password=password, full_name=full_name, phone=phone, language=language
-    )
+    user = User.objects.create_user(email=email, password=password, full_name=full_name, phone=phone, language=language)
     return membership_request(user=user, tenant=tenant, message=message)
 
 

@@ -102,7 +102,7 @@ def acme_state(world: World, media_root) -> dict:
             "jobs": list(
                 ImportJob.objects.exclude(created_by=world.seller_b.user)
                 .order_by("pk")
-                .values_list("pk", "status", "file")
+                .values_list("pk", "status", "file", "mapping", "assignment")
             ),
             "stages": list(Stage.objects.order_by("pk").values_list("pk", "name", "position", "kind")),
             # B's own export of their own leads is audited; anything B did to A's lead shows above.
@@ -198,7 +198,16 @@ COVERED: dict[str, list[Probe]] = {
     "crm:import-detail": [Probe("get", lambda w: f"/leads/import/{w.job.pk}/")],
     "crm:import-confirm": [Probe("post", lambda w: f"/leads/import/{w.job.pk}/confirm/")],
     "crm:import-discard": [Probe("post", lambda w: f"/leads/import/{w.job.pk}/discard/")],
-    "crm:lead-detail": [Probe("get", _lead_url())],
+    "crm:import-mapping": [
+        Probe(
+            "post",
+            lambda w: f"/leads/import/{w.job.pk}/mapping/",
+            lambda w: {"column_0": "", "column_1": "phone", "assignment": "unassigned"},
+        )
+    ],
+    "crm:import-rejected": [Probe("get", lambda w: f"/leads/import/{w.job.pk}/rejected.csv")],
+    # A colleague's lead: "not yours" (403), and nothing of it.
+    "crm:lead-detail": [Probe("get", _lead_url(), seller_status=403)],
     "crm:lead-timeline": [Probe("get", _lead_url("timeline/"))],
     "crm:lead-stage": [
         Probe("post", _lead_url("stage/"), lambda w: {"stage": w.stages["lost"].pk, "lost_reason": "gone"})

@@ -72,11 +72,12 @@ def test_seller_opens_own_lead_without_the_reassign_form(tenant, seller, client_
     assert f'action="/leads/{lead.pk}/assign/"' not in response.content.decode()
 
 
-def test_another_sellers_lead_is_404(tenant, acme, make_member, client_for):
+def test_another_sellers_lead_is_not_theirs(tenant, acme, make_member, client_for):
     me, other = make_member(acme, Role.SELLER), make_member(acme, Role.SELLER)
     lead = LeadFactory(seller=other.user)
 
-    assert client_for(me).get(f"/leads/{lead.pk}/").status_code == 404
+    assert client_for(me).get(f"/leads/{lead.pk}/").status_code == 403
+    assert client_for(me).get(f"/leads/{lead.pk}/timeline/").status_code == 404
 
 
 @pytest.mark.parametrize("role", [Role.ACCOUNTANT, Role.MARKETING])

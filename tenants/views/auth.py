@@ -132,9 +132,7 @@ def tenant_chooser(request):
     """The public site's home for a signed-in user: their companies, and asking to join another."""
     form = RequestAccessForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        membership_request(
-            user=request.user, tenant=form.cleaned_data["tenant"], message=form.cleaned_data["message"]
-        )
+        membership_request(user=request.user, tenant=form.cleaned_data["tenant"], message=form.cleaned_data["message"])
         messages.success(
             request,
             _("Your request was sent. An owner of %(company)s will review it.")
