@@ -23,6 +23,9 @@ AUDIT_LABELS = {
     "lead.note": _("Note added"),
     "lead.call": _("Call logged"),
     "lead.document": _("Document uploaded"),
+    "lead.merge": _("Leads merged"),
+    "lead.delete": _("Lead deleted"),
+    "lead.erase": _("Personal data erased"),
     "lead.export": _("Leads exported"),
     "lead.import": _("Import started"),
     "lead.import.done": _("Import finished"),
@@ -47,4 +50,7 @@ TIMELINE_KINDS = [
     _kind("assignment", _("Assignment")),
     _kind("update", _("Update")),
     _kind("import", _("Import")),
+    _kind("merge", _("Merge")),
 ]
+
+# What the CRM's own merge, deletion and erasure call in other apps: see crm.lead_hooks.

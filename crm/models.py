@@ -102,6 +102,8 @@ class Lead(TimeStampedModel):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     lost_reason = models.CharField(_("lost reason"), max_length=255, blank=True)
     lost_note = models.CharField(_("lost reason note"), max_length=255, blank=True)
+    # Set when the person's data was erased on request (GDPR): the row stays, anonymous, for the figures.
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
     # Ad attribution (Meta lead ads, click-to-WhatsApp) and UTM parameters.
     meta_campaign_id = models.CharField(_("Meta campaign id"), max_length=64, blank=True)
     meta_adset_id = models.CharField(_("Meta ad set id"), max_length=64, blank=True)
@@ -135,6 +137,8 @@ class Lead(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
+        if self.erased_at:
+            return str(_("Erased lead #%(id)s") % {"id": self.pk})
         return self.full_name or self.phone
 
     @property
