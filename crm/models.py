@@ -304,7 +304,7 @@ class LostReason(TimeStampedModel):
     OTHER = "other"
     DEFAULT_NAMES = {
         "price": _("Too expensive"),
-        "competitor": _("Chose a competitor"),
+        "competitor": _("Went with a competitor"),
         "no_response": _("Stopped answering"),
         "not_interested": _("Not interested any more"),
         "timing": _("Not the right time"),

@@ -353,13 +353,13 @@ def test_lost_without_reason_is_422_with_the_error_on_the_reason(tenant, owner, 
     assert not AuditEntry.objects.filter(action="lead.move").exists()
 
 
-def test_lost_with_reason(tenant, owner, client_for):
+def test_lost_with_a_free_text_reason_is_other_with_a_note(english, tenant, owner, client_for):
     lead = LeadFactory(stage=stage("new"))
 
     client_for(owner).post(f"/leads/{lead.pk}/stage/", {"stage": stage("lost").pk, "lost_reason": "No budget"}, **HTMX)
 
     lead.refresh_from_db()
-    assert (lead.stage.key, lead.lost_reason) == ("lost", "No budget")
+    assert (lead.stage.key, lead.lost_reason, lead.lost_note) == ("lost", "Other", "No budget")
 
 
 def test_a_lost_lead_shows_its_reason_in_the_stage_form(tenant, owner, client_for):
