@@ -21,6 +21,8 @@ AUDIT_LABELS = {
     "lead.assign": _("Lead assigned"),
     "lead.tag": _("Lead tagged"),
     "lead.note": _("Note added"),
+    "lead.note.edit": _("Note edited"),
+    "lead.note.delete": _("Note deleted"),
     "lead.call": _("Call logged"),
     "lead.document": _("Document uploaded"),
     "lead.merge": _("Leads merged"),
@@ -34,6 +36,10 @@ AUDIT_LABELS = {
     "stage.rename": _("Stage renamed"),
     "stage.reorder": _("Stages reordered"),
     "stage.delete": _("Stage deleted"),
+    "lost_reason.create": _("Lost reason added"),
+    "lost_reason.update": _("Lost reason changed"),
+    "lost_reason.reorder": _("Lost reasons reordered"),
+    "lost_reason.delete": _("Lost reason deleted"),
 }
 
 

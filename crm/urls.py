@@ -1,4 +1,4 @@
-from crm.views import board, dashboard, detail, imports, leads, merge, stages
+from crm.views import board, dashboard, detail, imports, lead_page, leads, merge, stages
 
 app_name = "crm"
 
@@ -7,6 +7,7 @@ urlpatterns = [
     *leads.urlpatterns,
     *imports.urlpatterns,
     *detail.urlpatterns,
+    *lead_page.urlpatterns,
     *merge.urlpatterns,
     *board.urlpatterns,
     *stages.urlpatterns,

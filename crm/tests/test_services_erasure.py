@@ -166,7 +166,8 @@ def test_the_anonymous_lead_keeps_what_figures_need(tenant, owner, seller, perso
         stage("won"), seller.user_id, Decimal("20750.00"), Lead.Source.IMPORT,
     )  # fmt: skip
     assert (erased.meta_campaign_id, erased.utm_source) == ("120200001", "facebook")
-    assert erased.closed_at is not None and erased.created_at is not None
+    assert erased.closed_at is not None
+    assert erased.created_at is not None
     kinds = sorted(TimelineEntry.objects.filter(lead=erased).values_list("kind", flat=True))
     assert kinds == ["assignment", "call", "created", "stage", "stage"]
     call = TimelineEntry.objects.get(lead=erased, kind="call")

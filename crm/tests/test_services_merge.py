@@ -129,7 +129,8 @@ def test_the_plan_says_what_the_kept_lead_takes(tenant, pair):
     plan = merge_plan(keep=keep, remove=other)
 
     assert set(plan.changes) >= {"last_name", "email", "seller_id", "expected_value", "score", "notes"}
-    assert "first_name" not in plan.changes and "company" not in plan.changes
+    assert "first_name" not in plan.changes
+    assert "company" not in plan.changes
     assert plan.tags == ["feria", "vip"]
 
 
@@ -151,7 +152,8 @@ def test_other_apps_handlers_run_inside_the_merge_before_the_lead_goes(tenant, o
     assert merge_kwargs["source"].phone == "+34612000002"
     assert (op2, delete_kwargs["lead"].pk, lead_existed) == ("delete", keep_id, True)
     assert other_id != keep_id
-    assert merge_kwargs["tenant"] == tenant and merge_kwargs["actor"] == owner.user
+    assert merge_kwargs["tenant"] == tenant
+    assert merge_kwargs["actor"] == owner.user
 
 
 def test_a_failing_handler_leaves_both_leads_as_they_were(tenant, owner, pair, monkeypatch):

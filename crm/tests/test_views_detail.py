@@ -362,12 +362,13 @@ def test_lost_with_a_free_text_reason_is_other_with_a_note(english, tenant, owne
     assert (lead.stage.key, lead.lost_reason, lead.lost_note) == ("lost", "Other", "No budget")
 
 
-def test_a_lost_lead_shows_its_reason_in_the_stage_form(tenant, owner, client_for):
-    lead = LeadFactory(stage=stage("lost"), lost_reason="Went with a competitor")
+def test_a_lost_lead_shows_its_reason_chosen_in_the_stage_form(english, tenant, owner, client_for):
+    lead = LeadFactory(stage=stage("lost"), lost_reason="Went with a competitor", lost_note="Cheaper elsewhere")
 
     body = client_for(owner).get(f"/leads/{lead.pk}/").content.decode()
 
-    assert 'name="lost_reason" maxlength="255" value="Went with a competitor"' in body
+    assert re.search(r'<option value="\d+" selected>Went with a competitor</option>', body)
+    assert "Closed lost: Went with a competitor — Cheaper elsewhere" in body
 
 
 def test_owner_reassigns_and_the_history_says_so(tenant, acme, owner, make_member, client_for):
