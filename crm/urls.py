@@ -1,4 +1,4 @@
-from crm.views import board, dashboard, detail, imports, lead_page, leads, merge, stages
+from crm.views import board, dashboard, detail, imports, lead_page, leads, lost_reasons, merge, stages
 
 app_name = "crm"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     *merge.urlpatterns,
     *board.urlpatterns,
     *stages.urlpatterns,
+    *lost_reasons.urlpatterns,
 ]
