@@ -106,7 +106,7 @@ def lead_merge_view(request, pk: int, other: int):
 @require_http_methods(["GET", "POST"])
 def lead_delete_view(request, pk: int):
     lead = _lead(pk, erased_ok=True)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         name = str(lead)
         lead_delete(tenant=request.tenant, lead=lead, actor=request.user)
@@ -125,7 +125,7 @@ def lead_delete_view(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def lead_erase_view(request, pk: int):
     lead = _lead(pk)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             lead = lead_erase(tenant=request.tenant, lead=lead, actor=request.user)
