@@ -65,6 +65,17 @@ def membership_state(request) -> Membership | None:
     )
 
 
+def pending_invitations(*, tenant: Tenant) -> list:
+    """Invitations not answered yet (expired ones too, so an owner can send them again), newest first."""
+    from tenants.models import Invitation
+
+    return list(
+        Invitation.objects.filter(tenant=tenant, status=Invitation.Status.PENDING)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
 def pending_count(*, tenant: Tenant) -> int:
     return Membership.objects.filter(tenant=tenant, status=MembershipStatus.PENDING).count()
 
