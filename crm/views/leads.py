@@ -215,6 +215,7 @@ def _lead_form(request, *, creating: bool, lead=None) -> LeadForm:
         currency=request.tenant.currency,
         region=request.tenant.country,
         creating=creating,
+        value_limit=request.tenant.lead_value_confirm_above,
     )
 
 
