@@ -44,13 +44,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _public_schema_first():
-    """A request through the test client leaves the connection in that request's tenant; every test starts
-    in the public schema, whatever ran before it."""
-    connection.set_schema_to_public()
-
-
-@pytest.fixture(autouse=True)
 def _isolated_channels_db(monkeypatch):
     """Channels closes 'old' connections around each database_sync_to_async call, which would close the
     test's transaction. Consumers under test run on the test thread (async_to_sync), so keep it open."""

@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, Channels for websockets (tenant from Host, session, membership)."""
+"""ASGI entry point: Django for HTTP, Channels for websockets (same origin, tenant from Host, session,
+membership)."""
 
 import os
 
@@ -9,15 +10,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from core.asgi import TenantWebsocketMiddleware  # noqa: E402
+from core.asgi import SameOriginValidator, TenantWebsocketMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": SameOriginValidator(
             TenantWebsocketMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }

@@ -1,11 +1,13 @@
 """Websocket routes. Each app's consumers join `<schema>.<topic>` groups."""
 
-from django.urls import path
+from django.urls import path, re_path
 
+from core.asgi import NotFoundConsumer
 from core.consumers import NotificationsConsumer
 from crm.consumers import PipelineConsumer
 
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationsConsumer.as_asgi()),
     path("ws/pipeline/", PipelineConsumer.as_asgi()),
+    re_path(r"", NotFoundConsumer.as_asgi()),  # last: any other path closes cleanly
 ]

@@ -13,7 +13,7 @@ urlpatterns = [
     path("health", core_views.health, name="health"),
     path("admin/", tenant_admin_site.urls),
     path("i18n/", include("core.urls_i18n")),
-    path("audit/", include("core.urls")),
+    path("", include("core.urls")),
     path("", include("crm.urls")),
     path("", include("tenants.urls_tenant")),
 ]

@@ -67,4 +67,7 @@ def layout(request):
     ]
     if membership is not None:
         context["sidebar"] = _sidebar(request, membership)
+        from core.notifications import unread_count
+
+        context["unread_notifications"] = unread_count(user_id=user.pk)
     return context

@@ -6,3 +6,6 @@ from core.registry import SidebarEntry
 from tenants.models import Role
 
 SIDEBAR = [SidebarEntry("core:audit-list", _("Audit log"), "list", (Role.OWNER,), order=100)]
+
+AUDIT_LABELS = {}
+NOTIFICATION_KINDS = []

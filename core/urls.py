@@ -1,9 +1,10 @@
 from django.urls import path
 
-from core import views
+from core import views, views_notifications
 
 app_name = "core"
 
 urlpatterns = [
-    path("", views.audit_list, name="audit-list"),
+    path("audit/", views.audit_list, name="audit-list"),
+    *views_notifications.urlpatterns,
 ]

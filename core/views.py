@@ -16,6 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_redis import get_redis_connection
 
+from core.forms import AuditFilterForm
+from core.models import AuditEntry
 from core.selectors import audit_entries, audit_filter_choices
 from tenants.access import public_view, roles_required
 from tenants.forms import LanguageForm
@@ -79,10 +81,8 @@ def set_language(request):
     return response
 
 
-def _parse_date(value: str, *, end: bool = False):
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-    except (TypeError, ValueError):
+def _day_bound(day, *, end: bool = False):
+    if day is None:
         return None
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
 
@@ -90,24 +90,36 @@ def _parse_date(value: str, *, end: bool = False):
 @roles_required(Role.OWNER)
 def audit_list(request):
     params = request.GET
-    filters = {
-        "action": params.get("action", "").strip(),
-        "actor": params.get("actor", "").strip(),
-        "object_type": params.get("object_type", "").strip(),
-        "date_from": params.get("from", ""),
-        "date_to": params.get("to", ""),
-    }
-    entries = audit_entries(
-        action=filters["action"],
-        actor=filters["actor"],
-        object_type=filters["object_type"],
-        since=_parse_date(filters["date_from"]),
-        until=_parse_date(filters["date_to"], end=True),
-    )
+    form = AuditFilterForm(params)
+    if form.is_valid():
+        data = form.cleaned_data
+        entries = audit_entries(
+            action=data["action"].strip(),
+            actor=data["actor"].strip(),
+            object_type=data["object_type"].strip(),
+            since=_day_bound(data["from"]),
+            until=_day_bound(data["to"], end=True),
+        )
+    else:
+        entries = AuditEntry.objects.none()  # refused: the page says why instead of listing anything
     page = Paginator(entries, 50).get_page(params.get("page"))
+    valid = getattr(form, "cleaned_data", {})
+    filters = {
+        "action": valid.get("action", "").strip(),
+        "actor": valid.get("actor", "").strip(),
+        "object_type": valid.get("object_type", "").strip(),
+        "date_from": valid["from"].isoformat() if valid.get("from") else "",
+        "date_to": valid["to"].isoformat() if valid.get("to") else "",
+    }
     query = params.copy()
     query.pop("page", None)
-    context = {"page": page, "filters": filters, "choices": audit_filter_choices(), "query": query.urlencode()}
+    context = {
+        "page": page,
+        "form": form,
+        "filters": filters,
+        "choices": audit_filter_choices(),
+        "query": query.urlencode(),
+    }
     template = (
         "core/audit_list.html#audit-table" if request.htmx and not request.htmx.boosted else "core/audit_list.html"
     )

@@ -1,8 +1,8 @@
-"""CRM models in the owners' admin on the tenant host. Pages and services remain the normal way to change
-leads (they write the history and the audit log); the admin is for inspection and repairs."""
+"""CRM models in the owners' admin on the tenant host, for inspection. Every CRM model with rules of its
+own is read-only there (the rule is in tenants/admin_site.py): leads and stages are changed on the CRM
+pages, whose services write the history, the audit log and the live events."""
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import ImportJob, Lead, LeadDocument, Stage, Tag, TimelineEntry
@@ -10,9 +10,10 @@ from tenants.admin_site import OwnerModelAdmin, ReadOnlyOwnerModelAdmin, tenant_
 
 
 @admin.register(Stage, site=tenant_admin_site)
-class StageAdmin(OwnerModelAdmin):
+class StageAdmin(ReadOnlyOwnerModelAdmin):
     list_display = ["shown_name", "kind", "position"]
     ordering = ["position"]
+    pages_url_name = "crm:stage-list"
 
     @admin.display(description=_("name"), ordering="position")
     def shown_name(self, stage: Stage) -> str:
@@ -25,22 +26,14 @@ class TagAdmin(OwnerModelAdmin):
 
 
 @admin.register(Lead, site=tenant_admin_site)
-class LeadAdmin(OwnerModelAdmin):
+class LeadAdmin(ReadOnlyOwnerModelAdmin):
     list_display = ["phone", "first_name", "last_name", "company", "stage", "source", "score", "created_at"]
     list_filter = ["stage", "source", "score"]
     search_fields = ["phone", "first_name", "last_name", "email", "company"]
     list_select_related = ["stage"]
-    readonly_fields = ["search_text", "created_at", "updated_at"]
     show_full_result_count = False
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Users are shared by every tenant: offer and accept only this tenant's members (any status, so a
-        # disabled seller's leads keep their seller). A raw id field would accept, and name, anyone.
-        if db_field.name == "seller":
-            kwargs["queryset"] = (
-                get_user_model().objects.filter(memberships__tenant=request.tenant).distinct().order_by("full_name")
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    pages_url_name = "crm:lead-list"
+    object_url_name = "crm:lead-detail"
 
 
 @admin.register(TimelineEntry, site=tenant_admin_site)

@@ -10,8 +10,8 @@ import random
 
 from django.utils import translation
 
-from crm.bench import Person, seed_leads
 from crm.models import Lead
+from crm.seeding import Person, seed_leads
 from tenants.models import Role, User
 from tenants.selectors import active_members
 

@@ -117,7 +117,7 @@ class Lead(TimeStampedModel):
     utm_term = models.CharField("utm_term", max_length=100, blank=True)
     utm_content = models.CharField("utm_content", max_length=100, blank=True)
     # Lower-cased, accent-free words of the name, email and company, and the phone's digit tokens
-    # (core.phones.search_text_for). A GIN index on its tsvector (an expression index, so the table
+    # (crm.search.search_text_for). A GIN index on its tsvector (an expression index, so the table
     # stays narrow for the scans the board and analytics do) serves word-prefix search.
     search_text = models.TextField(editable=False, default="")
 
@@ -178,6 +178,16 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} {self.kind} {self.created_at:%Y-%m-%d}"
+
+
+class CallOutcome(models.TextChoices):
+    """How a call went, stored in a call entry's `data["outcome"]`: the one list of outcomes and their names."""
+
+    ANSWERED = "answered", _("Answered")
+    NO_ANSWER = "no_answer", _("No answer")
+    VOICEMAIL = "voicemail", _("Voicemail")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    BUSY = "busy", _("Busy")
 
 
 def lead_document_path(instance: LeadDocument, filename: str) -> str:

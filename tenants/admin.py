@@ -9,7 +9,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django_tenants.admin import TenantAdminMixin
 
-from tenants.admin_site import login_through_sign_in
+from tenants.admin_site import SafeChangelistMixin, login_through_sign_in
 from tenants.models import Credential, Domain, Membership, Tenant, User, WhatsAppNumber
 from tenants.services import RESERVED_SLUGS, SLUG_RE
 
@@ -43,7 +43,7 @@ class TenantAdminForm(forms.ModelForm):
 
 
 @admin.register(Tenant)
-class TenantAdmin(TenantAdminMixin, admin.ModelAdmin):
+class TenantAdmin(SafeChangelistMixin, TenantAdminMixin, admin.ModelAdmin):
     form = TenantAdminForm
     list_display = ["name", "slug", "schema_name", "language", "currency", "created_at"]
     search_fields = ["name", "slug", "schema_name"]
@@ -73,7 +73,7 @@ class TenantAdmin(TenantAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SafeChangelistMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_staff", "is_superuser", "date_joined"]
     search_fields = ["email", "full_name"]
@@ -89,7 +89,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SafeChangelistMixin, admin.ModelAdmin):
     list_display = ["user", "tenant", "role", "status", "created_at"]
     list_filter = ["role", "status", "tenant"]
     search_fields = ["user__email", "user__full_name", "tenant__name"]
@@ -98,7 +98,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Credential)
-class CredentialAdmin(admin.ModelAdmin):
+class CredentialAdmin(SafeChangelistMixin, admin.ModelAdmin):
     """Shows which credentials exist, never their values: owners set them on the Settings page."""
 
     list_display = ["tenant", "kind", "updated_by", "updated_at"]
@@ -114,7 +114,7 @@ class CredentialAdmin(admin.ModelAdmin):
 
 
 @admin.register(WhatsAppNumber)
-class WhatsAppNumberAdmin(admin.ModelAdmin):
+class WhatsAppNumberAdmin(SafeChangelistMixin, admin.ModelAdmin):
     list_display = ["display_phone", "provider", "phone_number_id", "tenant"]
     list_filter = ["provider"]
     search_fields = ["display_phone", "phone_number_id"]

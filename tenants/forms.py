@@ -2,11 +2,23 @@ import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import TIMEZONE_CHOICES, Language, Role, Tenant, User
+from core.formatting import currency_choices
+from tenants.models import TIMEZONE_CHOICES, Language, MembershipStatus, Role, Tenant, User, canonical_email
 from tenants.selectors import listed_tenants
 from tenants.vault import CREDENTIAL_FIELDS
+
+
+def _clean_canonical_email(value: str) -> str:
+    email = canonical_email(value)
+    if email is None:
+        raise forms.ValidationError(
+            _("This address contains look-alike letters (such as ſ or ı). Type it with plain letters."),
+            code="lookalike",
+        )
+    return email
 
 
 class LoginForm(forms.Form):
@@ -16,6 +28,9 @@ class LoginForm(forms.Form):
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+    def clean_email(self):
+        return _clean_canonical_email(self.cleaned_data["email"])
 
 
 class RegistrationForm(forms.Form):
@@ -40,10 +55,9 @@ class RegistrationForm(forms.Form):
         self.fields["tenant"].queryset = listed_tenants()
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists. Log in to ask for access."))
-        return email
+        # Whether the address has an account is not said here: the answer is the same either way (the
+        # account's owner is emailed instead), so the form cannot be used to find out who has one.
+        return _clean_canonical_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -73,13 +87,18 @@ class RequestAccessForm(forms.Form):
         self.fields["tenant"].queryset = queryset
 
 
+class StaffFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", ""), *MembershipStatus.choices])
+
+
 class ApproveForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.SELLER)
 
 
 class MemberForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
-    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    """What an owner changes about a member: the role here. Name and phone belong to the person."""
+
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
@@ -91,14 +110,20 @@ class ProfileForm(forms.Form):
     )
 
 
-class UpperCaseRegexField(forms.RegexField):
-    """Codes such as EUR or ES, accepted in any case and with stray spaces."""
+class CurrencyField(forms.ChoiceField):
+    """An ISO 4217 code among the currencies in use (Babel's list), named in the reader's language; accepted
+    in any case and with stray spaces."""
 
-    def __init__(self, regex, **kwargs):
-        super().__init__(regex, strip=True, **kwargs)
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Choose a currency from the list (ISO 4217).")})
+        super().__init__(choices=self._choices, **kwargs)
+
+    @staticmethod
+    def _choices() -> list[tuple[str, str]]:
+        return currency_choices(get_language() or settings.LANGUAGE_CODE)
 
     def to_python(self, value):
-        return super().to_python(value).upper()
+        return super().to_python(value).strip().upper()
 
 
 class UpperCaseChoiceField(forms.ChoiceField):
@@ -116,11 +141,9 @@ class TenantSettingsForm(forms.Form):
         choices=TIMEZONE_CHOICES,
         widget=forms.Select(attrs={"data-searchable": "", "data-search-placeholder": _("Search a city")}),
     )
-    currency = UpperCaseRegexField(
+    currency = CurrencyField(
         label=_("Currency"),
-        regex=r"^[A-Z]{3}$",
-        max_length=3,
-        error_messages={"invalid": _("Use a three-letter ISO code, such as EUR or USD.")},
+        help_text=_("Changing it does not convert the amounts already entered: they are read in the new currency."),
     )
     country = UpperCaseChoiceField(
         label=_("Country"),

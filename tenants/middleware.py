@@ -1,5 +1,7 @@
 """Attaches the signed-in user's active membership in the host's tenant (or None) to the request."""
 
+from django_tenants.middleware.main import TenantMainMiddleware
+
 from tenants.selectors import active_membership
 
 
@@ -13,3 +15,15 @@ class MembershipMiddleware:
         if tenant is not None and tenant.schema_name != "public" and request.user.is_authenticated:
             request.membership = active_membership(user=request.user, tenant=tenant)
         return self.get_response(request)
+
+
+class CachedTenantMiddleware(TenantMainMiddleware):
+    """django-tenants' middleware with the host -> tenant lookup served from the cache (host_cache)."""
+
+    def get_tenant(self, domain_model, hostname):
+        from tenants.host_cache import tenant_for_host
+
+        tenant = tenant_for_host(hostname)
+        if tenant is None:
+            raise domain_model.DoesNotExist
+        return tenant

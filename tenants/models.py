@@ -75,6 +75,18 @@ class Tenant(TenantMixin):
     auto_create_schema = True
     auto_drop_schema = False
 
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """From the migrated template when it is current (tenants.schema_template), else by migrations."""
+        from django_tenants.utils import schema_exists
+
+        from tenants.schema_template import clone_from_template
+
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        if sync_schema and clone_from_template(self.schema_name):
+            return True
+        return super().create_schema(check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity)
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("tenant")
@@ -95,6 +107,16 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+def canonical_email(value: str) -> str | None:
+    """The address in lower case, or None when lower case is not stable under case folding: letters such
+    as ſ, ı or ß, which PostgreSQL's case-insensitive comparison folds to S, I or leaves alone while
+    Python's lower() keeps them, so such an address would reach (or hide behind) another one."""
+    lowered = value.strip().lower()
+    if lowered.upper().lower() != lowered:
+        return None
+    return lowered
 
 
 class UserManager(BaseUserManager["User"]):

@@ -4,26 +4,36 @@ from __future__ import annotations
 
 import re
 import secrets
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_redis import get_redis_connection
 from django_tenants.utils import schema_context
 
+from core import ratelimit
 from core.audit import audit_log, diff
 from core.errors import ApplicationError
 from core.realtime import publish
 from tenants.models import Domain, Membership, MembershipStatus, Role, Tenant, User
-from tenants.selectors import pending_count
+from tenants.selectors import active_membership, pending_count
+from tenants.tasks import registration_existing_notice_task
+from tenants.urlbuilder import public_url
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,40}[a-z0-9]$")
 RESERVED_SLUGS = {"www", "public", "admin", "api", "static", "media", "mail", "app"}
 HANDOFF_SALT = "tenants.handoff"
 HANDOFF_MAX_AGE = 60
+HANDOFF_STATE_RE = re.compile(r"[A-Za-z0-9_-]{32}")
+REGISTRATION_NOTICES_PER_HOUR = 3
 
 
 def _publish_pending_count(tenant: Tenant) -> None:
@@ -103,15 +113,42 @@ def user_register(
     phone: str = "",
     language: str | None = None,
     message: str = "",
-) -> Membership:
-    """A new person asks to join `tenant`: creates the account and a pending membership, tells the owners.
-    The account keeps `language`, by default the one the registration page was shown in (the visitor's
-    choice on the public site). `message` is shown to the owners beside the request."""
-    if User.objects.filter(email__iexact=email).exists():
-        raise ApplicationError(_("An account with this email already exists. Log in to ask for access."))
+) -> Membership | None:
+    """A person asks to join `tenant` from the public registration page. A new address gets an account and a
+    pending membership (the owners are told, with `message`); the account keeps `language`, by default the
+    one the registration page was shown in (the visitor's choice on the public site). An address that
+    already has an account gets nothing created and answers None: its owner is emailed, after commit and by
+    a worker, how to sign in and ask to join. The page answers the same either way, so it cannot be used to
+    find out who has an account."""
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        make_password(password)  # the work of creating an account, so both answers take about as long
+        # A few notices an hour at most, so the page cannot be used to flood someone's mailbox.
+        sent = ratelimit.hit(scope="register:notice", identity=f"user:{existing.pk}", window=60 * 60)
+        if sent <= REGISTRATION_NOTICES_PER_HOUR:
+            user_id, tenant_id = existing.pk, tenant.pk
+            transaction.on_commit(lambda: registration_existing_notice_task.delay(user_id, tenant_id))
+        return None
     language = _supported_language(translation.get_language() if language is None else language)
     user = User.objects.create_user(email=email, password=password, full_name=full_name, phone=phone, language=language)
     return membership_request(user=user, tenant=tenant, message=message)
+
+
+def registration_existing_notice_send(*, user: User, tenant: Tenant) -> None:
+    """Tells the owner of an existing account that someone registered with their address to join `tenant`:
+    how to sign in and ask to join, or reset the password. Nothing else changes."""
+    login_path = reverse("tenants:login", urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+    reset_path = reverse("tenants:password-reset", urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+    context = {
+        "user": user,
+        "company": tenant.name,
+        "login_url": public_url(login_path),
+        "reset_url": public_url(reset_path),
+    }
+    with translation.override(user.language or tenant.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("tenants/email/registration_existing_subject.txt", context).strip()
+        body = render_to_string("tenants/email/registration_existing.txt", context)
+    send_mail(subject, body, None, [user.email])
 
 
 @transaction.atomic
@@ -195,20 +232,21 @@ def membership_enable(*, membership: Membership, actor: User) -> Membership:
 
 
 @transaction.atomic
-def member_update(*, membership: Membership, actor: User, full_name: str, phone: str, role: str) -> Membership:
-    """An owner edits a member's profile and role. Demoting the last active owner is refused."""
+def member_update(*, membership: Membership, actor: User, role: str) -> Membership:
+    """An owner changes a member's role in this company. The person's account (name, phone) is theirs and
+    shared with every company they work for: only they change it, on their profile page. Demoting the last
+    active owner is refused; a role that does not change writes nothing."""
     if role not in Role.values:
         raise ApplicationError(_("Choose a valid role."))
-    if role != membership.role:
-        _ensure_not_last_owner(membership)
-    user = membership.user
-    before = {"full_name": user.full_name, "phone": user.phone, "role": membership.role}
-    after = {"full_name": full_name.strip(), "phone": phone.strip(), "role": role}
-    user.full_name, user.phone = after["full_name"], after["phone"]
-    user.save(update_fields=["full_name", "phone"])
+    if role == membership.role:
+        return membership
+    _ensure_not_last_owner(membership)
+    before = {"role": membership.role}
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
-    _audit_in(membership.tenant, action="member.update", actor=actor, obj=membership, changes=diff(before, after))
+    _audit_in(
+        membership.tenant, action="member.update", actor=actor, obj=membership, changes=diff(before, {"role": role})
+    )
     return membership
 
 
@@ -273,26 +311,65 @@ def user_language_set(*, user: User, language: str) -> None:
     user.save(update_fields=["language"])
 
 
-def handoff_token_create(*, user: User, tenant: Tenant) -> str:
-    """A signed, one-use token that logs `user` into `tenant`'s subdomain for the next minute. Browsers
-    keep one session cookie per subdomain on `localhost`, so moving between tenants carries the login
-    this way; the token names its tenant and cannot be replayed."""
+def _handoff_key(nonce: str) -> str:
+    # Not the Django cache: its keys carry the schema, and a token is made on one host and used on another.
+    return f"{settings.CACHE_KEY_PREFIX}:handoff:{nonce}"
+
+
+def handoff_state_new() -> str:
+    """A random value the target host keeps in this browser before a token is made for it."""
+    return secrets.token_urlsafe(24)
+
+
+def handoff_state_valid(state: str) -> bool:
+    return bool(HANDOFF_STATE_RE.fullmatch(state or ""))
+
+
+def handoff_token_create(*, user: User, tenant: Tenant, state: str, session_key: str) -> str:
+    """A signed, one-use token that signs `user` in on `tenant`'s subdomain within the next minute. Browsers
+    keep one session cookie per subdomain on `localhost`, so moving between tenants carries the login this
+    way. The token names its tenant and the `state` the target host gave this browser (so it works only in
+    the browser that asked for it), and it lives only as long as the session `session_key` it was made
+    in, and the password: signing out or changing the password voids it."""
+    nonce = secrets.token_urlsafe(16)
+    get_redis_connection("default").set(_handoff_key(nonce), session_key, ex=HANDOFF_MAX_AGE * 2)
     return signing.dumps(
-        {"u": user.pk, "t": tenant.schema_name, "h": user.get_session_auth_hash(), "n": secrets.token_hex(8)},
+        {"u": user.pk, "t": tenant.schema_name, "h": user.get_session_auth_hash(), "n": nonce, "s": state},
         salt=HANDOFF_SALT,
     )
 
 
-def handoff_token_consume(*, token: str, tenant: Tenant) -> User:
+def _session_signs_in(session_key: str, user: User) -> bool:
+    """Whether the session still exists and signs in `user` with the current password."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return session.get(SESSION_KEY) == str(user.pk) and secrets.compare_digest(
+        session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
+    )
+
+
+def handoff_token_consume(*, token: str, tenant: Tenant, state: str) -> User:
+    """The user a hand-off token signs in on `tenant`, checked in full; the token is spent by any attempt.
+    Raises ApplicationError when it is forged, expired, for another tenant, already used, made for another
+    browser (`state`), or its session has ended or its password changed since."""
+    expired = _("This sign-in link has expired. Please sign in again.")
     try:
         data = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
     except signing.BadSignature as exc:
-        raise ApplicationError(_("This sign-in link has expired. Please sign in again.")) from exc
+        raise ApplicationError(expired) from exc
     if data.get("t") != tenant.schema_name:
         raise ApplicationError(_("This sign-in link is not for this company."))
-    if not cache.add(f"handoff-used:{data['n']}", 1, timeout=HANDOFF_MAX_AGE * 2):
+    session_key = get_redis_connection("default").getdel(_handoff_key(str(data.get("n", ""))))
+    if session_key is None:
         raise ApplicationError(_("This sign-in link was already used."))
-    user = User.objects.filter(pk=data["u"], is_active=True).first()
-    if user is None or not secrets.compare_digest(user.get_session_auth_hash(), data["h"]):
-        raise ApplicationError(_("This sign-in link has expired. Please sign in again."))
+    if not state or not secrets.compare_digest(str(data.get("s", "")), state):
+        raise ApplicationError(_("This sign-in link was made for another browser. Please sign in again."))
+    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    if (
+        user is None
+        or not secrets.compare_digest(user.get_session_auth_hash(), str(data.get("h", "")))
+        or not _session_signs_in(session_key.decode(), user)
+    ):
+        raise ApplicationError(expired)
+    if active_membership(user=user, tenant=tenant) is None:
+        raise ApplicationError(_("You do not have access to that company."))
     return user

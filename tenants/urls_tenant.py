@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("auth/handoff/", auth.handoff, name="handoff"),
+    path("auth/handoff/start/", auth.handoff_start, name="handoff-start"),
     path("switch/<slug:slug>/", auth.switch_tenant, name="switch"),
     path("profile/", pages.profile, name="profile"),
     path("profile/password/", pages.profile_password, name="profile-password"),

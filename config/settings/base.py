@@ -54,10 +54,15 @@ ROOT_URLCONF = "config.urls_tenants"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 TENANT_LIMIT_SET_CALLS = True
+# New companies are cloned from this migrated schema (tenants.schema_template); `migrate` keeps it current.
+TENANT_TEMPLATE_SCHEMA = "tenant_template"
+# `migrate` walks company schemas in parallel processes and names the ones that fail.
+GET_EXECUTOR_FUNCTION = "tenants.migration_executor.get_executor"
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATE_PROCESSES", default=0) or None
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,6 +73,7 @@ MIDDLEWARE = [
     "core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -132,9 +138,24 @@ LOGIN_REDIRECT_URL = "/"
 SESSION_COOKIE_DOMAIN = env("SESSION_COOKIE_DOMAIN", default=None)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
-CSRF_TRUSTED_ORIGINS = env.list(
-    "CSRF_TRUSTED_ORIGINS", default=[f"http://*.{BASE_DOMAIN}:{SITE_PORT}", f"http://{BASE_DOMAIN}:{SITE_PORT}"]
-)
+# None by default: Django then accepts a POST only from the request's own origin (scheme, host, port). A
+# wildcard such as https://*.example.com would let a page on one company's subdomain post to another's.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Sent on every response (core.middleware.ContentSecurityPolicyMiddleware, which adds the page's own websocket
+# origin to connect-src). No inline script or style anywhere: behaviours live in static/js, and htmx's
+# indicator styles and eval are off (the htmx-config meta tag in templates/base.html).
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CRM <no-reply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
@@ -170,9 +191,12 @@ STORAGES = {
 # with the first). The development default is derived from SECRET_KEY so a fresh clone just works.
 VAULT_KEYS = env.list("VAULT_KEYS", default=[])
 
-# Per-IP and per-account throttles for login, registration and password reset: (attempts, seconds).
+# Throttles for login, registration and password reset: (attempts, seconds). Sign-in failures count per
+# address, per account and address, and against a slower per-account ceiling that browsers the person has
+# signed in with before are exempt from (tenants/throttles.py), so a stranger cannot lock them out.
 THROTTLE_LOGIN_IP = (20, 15 * 60)
-THROTTLE_LOGIN_ACCOUNT = (5, 15 * 60)
+THROTTLE_LOGIN_ACCOUNT_IP = (5, 15 * 60)
+THROTTLE_LOGIN_ACCOUNT = (30, 60 * 60)
 THROTTLE_REGISTER_IP = (10, 60 * 60)
 THROTTLE_PASSWORD_RESET_IP = (5, 60 * 60)
 THROTTLE_PASSWORD_RESET_ACCOUNT = (3, 60 * 60)

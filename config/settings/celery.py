@@ -17,12 +17,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # Beat (tenant-schemas-celery's scheduler): an entry without "tenant_schemas" runs once in every tenant;
 # one with "tenant_schemas": [...] runs only in those schemas.
-CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler"
+CELERY_BEAT_SCHEDULER = "core.beat.SpreadTenantScheduler"
+# Companies start a scheduled task at stable points spread over this many seconds (core.beat); an entry
+# may set its own window with "options": {"spread": seconds}.
+CELERY_BEAT_DEFAULT_SPREAD = env.int("CELERY_BEAT_DEFAULT_SPREAD", default=0)
 # Wall-clock schedules (crontab), not intervals: an interval restarts counting whenever beat restarts
 # without its schedule file (a fresh container), so a daily job could never come due.
 CELERY_BEAT_SCHEDULE = {
     "audit-purge-old-entries": {
         "task": "core.tasks.audit_purge_task",
         "schedule": crontab(hour=3, minute=30),
+        "options": {"spread": 3600},
     },
 }

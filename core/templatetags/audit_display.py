@@ -31,3 +31,32 @@ def audit_object_type(code: str) -> str:
     except (LookupError, ValueError):
         return code
     return str(model._meta.verbose_name).capitalize()
+
+
+def _field(object_type: str, name: str):
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return apps.get_model(object_type)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return None
+
+
+@register.filter
+def audit_field(name: str, object_type: str) -> str:
+    """A changed field as the reader calls it: `first_name` on a lead -> "First name"."""
+    field = _field(object_type, name)
+    label = getattr(field, "verbose_name", None) if field is not None else None
+    return str(label if label else str(name).replace("_", " ")).capitalize()
+
+
+@register.filter
+def audit_value(value, field_and_type: str) -> str:
+    """A recorded value as the reader reads it: a choice's label (`hot` -> "Hot"), "—" for nothing.
+    `field_and_type` is "field|object_type"."""
+    if value in (None, ""):
+        return "—"
+    name, _sep, object_type = str(field_and_type).partition("|")
+    field = _field(object_type, name)
+    choices = dict(getattr(field, "flatchoices", None) or []) if field is not None else {}
+    return str(choices.get(value, value))

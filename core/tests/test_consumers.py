@@ -116,11 +116,52 @@ def test_socket_from_a_foreign_origin_is_refused(owner, client_for):
     assert _connect(_headers("acme.localhost", origin="http://evil.example", session=session)) == (False, 1000)
 
 
-def test_unknown_path_is_refused(owner, client_for):
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_an_unknown_path_closes_cleanly(owner, client_for, signed_in):
+    # Finding 5 of issue 6: the router raised "No route found" (a server error), cookie or not.
+    session = _session_of(client_for(owner)) if signed_in else ""
+
+    assert _connect(_headers("acme.localhost", session=session), path="/ws/nothing/") == (False, 4404)
+    assert _connect(_headers("acme.localhost", session=session), path="/") == (False, 4404)
+
+
+def test_a_sibling_subdomains_origin_is_refused(owner, client_for):
+    # Finding 4 of issue 6: any origin under the base domain was accepted, so a page on globex's host
+    # could open a socket with acme's cookie and receive acme's events.
     session = _session_of(client_for(owner))
 
-    with pytest.raises(ValueError, match="No route found for path 'ws/nothing/'"):
-        _connect(_headers("acme.localhost", session=session), path="/ws/nothing/")
+    got = _connect(_headers("acme.localhost:8000", origin="http://globex.localhost:8000", session=session))
+
+    assert got == (False, 1000)
+
+
+@pytest.mark.parametrize(
+    ("host", "origin", "accepted"),
+    [
+        ("acme.localhost:8000", "http://acme.localhost:8000", True),
+        ("acme.localhost:80", "http://acme.localhost", True),
+        ("acme.localhost:8000", "http://acme.localhost:8001", False),
+        ("acme.localhost:8000", "https://acme.localhost:8000", False),
+        ("acme.localhost", "http://localhost", False),
+        ("acme.localhost", "http://acme.localhost.evil.example", False),
+        ("acme.localhost", "null", False),
+        ("acme.localhost", "http://acme.localhost/path", False),
+        ("acme.localhost", "http://acme.localhost:99999", False),
+    ],
+)
+def test_the_origin_must_be_the_sockets_own_scheme_host_and_port(owner, client_for, host, origin, accepted):
+    session = _session_of(client_for(owner))
+
+    assert _connect(_headers(host, origin=origin, session=session))[0] is accepted
+
+
+def test_behind_a_tls_proxy_the_origin_is_https(owner, client_for, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    headers = _headers("acme.localhost", origin="https://acme.localhost", session=_session_of(client_for(owner)))
+    forwarded = [*headers, (b"x-forwarded-proto", b"https")]
+
+    assert _connect(forwarded) == (True, None)
+    assert _connect(headers) == (False, 1000)
 
 
 def test_refused_consumers_stop_as_soon_as_the_client_hangs_up(owner, globex, client_for):
@@ -253,8 +294,7 @@ def test_role_changed_while_connected_applies_to_the_next_event(
             )
 
     def promote() -> int:
-        data = {"full_name": seller.user.full_name, "phone": "", "role": Role.OWNER}
-        return owner_client.post(f"/staff/{seller.pk}/edit/", data).status_code
+        return owner_client.post(f"/staff/{seller.pk}/edit/", {"role": Role.OWNER}).status_code
 
     async def scenario():
         socket = WebsocketCommunicator(application, PATH, headers)

@@ -67,6 +67,15 @@ def test_production_settings_refuse_a_vault_key_that_is_not_a_fernet_key():
     assert "ImproperlyConfigured: VAULT_KEYS must be comma-separated Fernet keys" in result.stderr
 
 
+def test_production_settings_refuse_wildcard_trusted_origins():
+    env = _complete(CSRF_TRUSTED_ORIGINS="https://example.com,https://*.example.com")
+
+    result = _run("-c", "import config.settings.production", env=env)
+
+    assert result.returncode == 1
+    assert "ImproperlyConfigured: CSRF_TRUSTED_ORIGINS must not hold wildcards" in result.stderr
+
+
 def test_deploy_checks_pass_with_every_variable_set():
     env = _complete(VAULT_KEYS=f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}")
 
@@ -79,10 +88,11 @@ def test_deploy_checks_pass_with_every_variable_set():
 def test_production_settings_values():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DEBUG, s.SESSION_COOKIE_DOMAIN, s.SECURE_SSL_REDIRECT, s.ALLOWED_HOSTS, s.SITE_SCHEME)"
+        "print(s.DEBUG, s.SESSION_COOKIE_DOMAIN, s.SECURE_SSL_REDIRECT, s.ALLOWED_HOSTS, s.SITE_SCHEME, "
+        "s.CSRF_TRUSTED_ORIGINS)"
     )
 
     result = _run("-c", code, env=_complete())
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False .example.com True ['example.com', '.example.com'] https"
+    assert result.stdout.strip() == "False .example.com True ['example.com', '.example.com'] https []"

@@ -56,10 +56,6 @@ def worker(db):
     assert not failure, failure
 
 
-def test_worker_consumes_this_runs_queue():
-    assert app.conf.task_default_queue == settings.CELERY_TASK_DEFAULT_QUEUE
-
-
 def test_task_runs_in_the_schema_it_was_queued_from(worker):
     # Given tasks queued from inside acme and from inside globex, interleaved
     results = []

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 def recompute_search_text(apps, schema_editor):
     """Existing leads get the word and phone-token form of search_text that the vector indexes."""
-    from core.phones import search_text_for
+    from crm.search import search_text_for
 
     Lead = apps.get_model("crm", "Lead")
     batch = []

@@ -9,7 +9,8 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.phones import digits, words
+from core.phones import digits
+from core.text import words
 from crm.models import SEARCH_VECTOR, Lead, Stage, Tag, TimelineEntry
 from tenants.models import Membership, Role
 

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_log, diff
 from core.errors import ApplicationError
-from core.phones import normalize_phone, search_text_for
+from core.phones import normalize_phone
 from core.tenancy import current_tenant
 from crm.models import AssignmentCursor, Lead, Stage, Tag, TimelineEntry
 from crm.realtime import announce_lead
+from crm.search import search_text_for
 from crm.services.timeline import timeline_add
 
 EDITABLE_FIELDS = (

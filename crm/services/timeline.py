@@ -9,9 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_log
 from core.errors import ApplicationError
-from crm.models import Lead, TimelineEntry
-
-CALL_OUTCOMES = ("answered", "no_answer", "voicemail", "wrong_number", "busy")
+from crm.models import CallOutcome, Lead, TimelineEntry
 
 
 def _actor_label(actor) -> str:
@@ -54,7 +52,7 @@ def note_add(*, lead: Lead, actor, body: str) -> TimelineEntry:
 
 @transaction.atomic
 def call_log(*, lead: Lead, actor, outcome: str, duration_seconds: int, body: str = "") -> TimelineEntry:
-    if outcome not in CALL_OUTCOMES:
+    if outcome not in CallOutcome.values:
         raise ApplicationError(_("Choose the outcome of the call."))
     if duration_seconds < 0 or duration_seconds > 24 * 3600:
         raise ApplicationError(_("The duration must be between 0 and 24 hours."))

@@ -1,63 +1,12 @@
-"""Small display helpers for CRM pages: money, phones, language names, initials, call durations, timeline
-entry templates."""
+"""Small display helpers for CRM pages: language names, initials, call durations, call outcomes, timeline
+entries. Money, numbers, dates and phones are core's (`{% load formatting %}`)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-
-import phonenumbers
 from django import template
 from django.conf import settings
-from django.template.defaultfilters import floatformat
-from django.utils.formats import number_format
-from django.utils.translation import get_language
 
 register = template.Library()
-
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "MXN": "MX$", "COP": "COL$", "ARS": "AR$", "CLP": "CLP$"}
-
-
-@register.filter
-def money(value, currency: str = "") -> str:
-    """An amount without cents in the active language's number format, with the currency where that
-    language puts it: `€12,500` in English, `12 500 €` in Spanish and French. A code without a known
-    symbol is written out (`CHF 12,500`, `12 500 CHF`)."""
-    try:
-        amount = Decimal(value or 0).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, TypeError, ValueError):
-        return ""
-    # Rounded first: number_format only cuts the digits after decimal_pos.
-    number = number_format(amount, decimal_pos=0, use_l10n=True, force_grouping=True)
-    code = (currency or "").upper()
-    symbol = CURRENCY_SYMBOLS.get(code, code)
-    if not symbol:
-        return number
-    if (get_language() or "").split("-")[0] == "en":
-        joiner = "" if code in CURRENCY_SYMBOLS else "\xa0"
-        return f"{symbol}{joiner}{number}" if not number.startswith("-") else f"-{symbol}{joiner}{number[1:]}"
-    return f"{number}\xa0{symbol}"
-
-
-@register.filter
-def percent(value) -> str:
-    """`50.9%` in English, `50,9 %` in Spanish and French; an em dash for no value."""
-    if value is None or value == "":
-        return "—"
-    number = floatformat(value, -1)
-    return f"{number}%" if (get_language() or "").split("-")[0] == "en" else f"{number}\xa0%"
-
-
-@register.filter
-def phone(value) -> str:
-    """An E.164 number as people read it: `+34 612 34 56 78`. Anything that does not parse stays as is."""
-    text = (value or "").strip()
-    if not text.startswith("+"):
-        return text
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        return text
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 @register.filter
@@ -102,9 +51,10 @@ def duration(seconds) -> str:
 
 @register.filter
 def call_outcome(value: str) -> str:
-    from crm.forms_detail import CALL_OUTCOME_LABELS
+    """A stored outcome by its name in the reader's language; an unknown one as stored."""
+    from crm.models import CallOutcome
 
-    return str(CALL_OUTCOME_LABELS.get(value, value))
+    return str(CallOutcome(value).label) if value in CallOutcome.values else (value or "")
 
 
 @register.filter

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import factory
 
-from core.phones import search_text_for
 from crm.models import Lead, Stage, Tag, TimelineEntry
+from crm.search import search_text_for
 
 
 def stage(key: str) -> Stage:

@@ -21,7 +21,7 @@ from crm.services.exports import leads_export
 from crm.services.imports import import_job_confirm, import_job_create, import_job_run, import_job_set_mapping
 from crm.services.leads import lead_create
 from crm.tests.factories import LeadFactory, stage
-from crm.tests.helpers import csv_bytes, media_root  # noqa: F401
+from crm.tests.helpers import csv_bytes
 from tenants.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]

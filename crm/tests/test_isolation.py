@@ -31,7 +31,7 @@ from crm.services.documents import document_upload
 from crm.services.imports import import_job_create
 from crm.services.timeline import note_add
 from crm.tests.factories import LeadFactory, stage
-from crm.tests.media import PDF, media_root_fixture, stored_files  # noqa: F401
+from crm.tests.helpers import PDF, stored_files
 from tenants.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -6,7 +6,7 @@ from core.models import AuditEntry
 from crm.models import LeadDocument, TimelineEntry
 from crm.services.documents import MAX_DOCUMENT_SIZE, document_upload
 from crm.tests.factories import LeadFactory
-from crm.tests.media import JPEG, PDF, PNG, WEBP, media_root_fixture, office_file, stored_files  # noqa: F401
+from crm.tests.helpers import JPEG, PDF, PNG, WEBP, office_file, stored_files
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from crm.services.imports import import_job_confirm, import_job_create, import_j
 from crm.services.leads import lead_assign, lead_create, lead_move, lead_update
 from crm.services.timeline import call_log, note_add
 from crm.tests.factories import stage
-from crm.tests.media import media_root_fixture, stored_files  # noqa: F401
+from crm.tests.helpers import stored_files
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from crm.selectors.imports import import_preview
 from crm.services.imports import import_job_confirm, import_job_create, import_job_discard, import_job_run
 from crm.tasks import import_leads_task
 from crm.tests.factories import LeadFactory, stage
-from crm.tests.helpers import csv_bytes, media_root  # noqa: F401
+from crm.tests.helpers import csv_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -80,7 +80,17 @@ def test_unreadable_files_are_refused_with_a_reason(english, data, message):
 
 @pytest.mark.parametrize(
     ("text", "amount"),
-    [("1500", "1500"), ("1.234,50", "1234.50"), ("1,234.50", "1234.50"), ("1 500 €", "1500"), ("2.500", "2500")],
+    [
+        ("1500", "1500"),
+        ("1.234,50", "1234.50"),
+        ("1,234.50", "1234.50"),
+        ("1.500,50", "1500.50"),  # Spanish
+        ("1,500.50", "1500.50"),  # English
+        ("1 500,50 €", "1500.50"),  # French
+        ("1 500 €", "1500"),
+        ("2.500", "2500"),
+        ("0,5", "0.5"),
+    ],
 )
 def test_amounts_are_read_in_european_and_english_formats(text, amount):
     assert parse_amount(text) == Decimal(amount)
@@ -243,6 +253,24 @@ def test_the_task_imports_good_rows_and_reports_bad_ones_and_duplicates(tenant, 
     assert Lead.objects.get(phone="+34655112233").email == ""
     assert Lead.objects.get(phone="+34655445566").expected_value == 0
     assert Lead.objects.count() == 4
+
+
+def test_imported_amounts_keep_their_cents_on_the_lead_page(tenant, owner, client_for):
+    data = csv_bytes("phone;value", "612000101;1.500,50", '612000102;"1,500.50"', "612000103;0,05")
+    job = import_job_create(name="amounts.csv", data=data, actor=owner.user)
+    job.status = ImportJob.Status.QUEUED
+    job.save()
+
+    import_job_run(job_id=job.pk)
+
+    values = dict(Lead.objects.values_list("phone", "expected_value"))
+    assert values == {
+        "+34612000101": Decimal("1500.50"),
+        "+34612000102": Decimal("1500.50"),
+        "+34612000103": Decimal("0.05"),
+    }
+    page = client_for(owner).get(f"/leads/{Lead.objects.get(phone='+34612000101').pk}/").content.decode()
+    assert "1.500,50\xa0€" in page  # the company's language (es) and country (ES)
 
 
 def test_running_a_finished_job_again_changes_nothing(tenant, owner):

@@ -31,6 +31,24 @@ def test_duplicate_phone_in_another_format_is_refused_with_the_existing_lead(ten
     assert Lead.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("+54 11 1234 5678", "+54 9 11 1234 5678"),
+        ("+54 11 15 1234 5678", "+5491112345678"),
+        ("+52 1 55 1234 5678", "+52 55 1234 5678"),
+    ],
+)
+def test_the_forms_of_one_argentine_or_mexican_line_are_one_lead(tenant, owner, first, second):
+    existing = lead_create(actor=owner.user, phone=first)
+
+    with pytest.raises(DuplicateLead) as error:
+        lead_create(actor=owner.user, phone=second)
+
+    assert error.value.lead == existing
+    assert Lead.objects.count() == 1
+
+
 def test_move_to_lost_needs_a_reason_and_changes_nothing_without_it(tenant, owner):
     lead = LeadFactory(expected_value=Decimal("10"))
 

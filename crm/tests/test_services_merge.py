@@ -19,7 +19,7 @@ from crm.services.documents import document_upload
 from crm.services.merge import lead_delete, lead_merge, merge_plan
 from crm.services.timeline import call_log, note_add
 from crm.tests.factories import LeadFactory, TagFactory, stage
-from crm.tests.media import PDF, media_root_fixture, stored_files  # noqa: F401
+from crm.tests.helpers import PDF, stored_files
 
 pytestmark = pytest.mark.django_db
 

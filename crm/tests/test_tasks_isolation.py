@@ -21,7 +21,7 @@ from core.tasks import audit_purge_task
 from crm.models import ImportJob, Lead
 from crm.services.imports import import_job_create
 from crm.tasks import import_leads_task
-from crm.tests.helpers import csv_bytes, media_root  # noqa: F401
+from crm.tests.helpers import csv_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 

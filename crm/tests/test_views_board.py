@@ -63,20 +63,6 @@ def test_seller_board_holds_only_their_leads_and_no_seller_filter(tenant, acme, 
     assert response.context_data["board"].total_count == 1
 
 
-@pytest.mark.parametrize("role", [Role.ACCOUNTANT, Role.MARKETING])
-def test_roles_without_a_pipeline_get_403(tenant, acme, make_member, client_for, role):
-    assert client_for(make_member(acme, role)).get("/pipeline/").status_code == 403
-
-
-def test_member_of_another_tenant_gets_403_and_no_lead(tenant, globex_owner, acme, client_for):
-    LeadFactory(first_name="Secret", last_name="Lead")
-
-    response = client_for(globex_owner.user, acme).get("/pipeline/")
-
-    assert response.status_code == 403
-    assert "Secret Lead" not in response.content.decode()
-
-
 def test_htmx_filter_request_answers_only_the_board_filtered(tenant, owner, client_for):
     LeadFactory(first_name="Web", last_name="One", source=Lead.Source.WEBSITE)
     LeadFactory(first_name="Ref", last_name="Two", source=Lead.Source.REFERRAL)
@@ -195,16 +181,6 @@ def test_seller_cannot_move_another_sellers_lead(tenant, acme, make_member, clie
     _nothing_moved(lead)
 
 
-def test_member_of_another_tenant_cannot_move(tenant, acme, globex_owner, client_for):
-    lead = LeadFactory()
-
-    response = _move(client_for(globex_owner.user, acme), lead, stage("contacted"))
-
-    assert response.status_code == 403
-    connection.set_tenant(acme)
-    _nothing_moved(lead)
-
-
 def test_move_with_an_unknown_stage_is_400(tenant, owner, client_for):
     lead = LeadFactory()
 
@@ -224,14 +200,6 @@ def test_move_needs_post_and_a_signed_in_user(tenant, owner, client_for):
 
 
 # Stage settings
-
-
-def test_stage_settings_are_for_owners_only(tenant, acme, owner, seller, globex_owner, client_for):
-    assert client_for(owner).get("/pipeline/stages/").status_code == 200
-    assert client_for(seller).get("/pipeline/stages/").status_code == 403
-    assert client_for(globex_owner.user, acme).post("/pipeline/stages/add/", {"name": "X"}).status_code == 403
-    connection.set_tenant(acme)
-    assert not Stage.objects.filter(name="X").exists()
 
 
 def test_owner_adds_an_open_stage_before_won_and_lost(tenant, owner, client_for):

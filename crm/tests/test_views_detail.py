@@ -12,7 +12,7 @@ from core.models import AuditEntry
 from crm.models import Lead, LeadDocument, TimelineEntry
 from crm.services.documents import MAX_DOCUMENT_SIZE, document_upload
 from crm.tests.factories import LeadFactory, TimelineEntryFactory, stage
-from crm.tests.media import PDF, PNG, media_root_fixture, stored_files  # noqa: F401
+from crm.tests.helpers import PDF, PNG, stored_files
 from tenants.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -85,15 +85,6 @@ def test_other_roles_get_403(tenant, acme, make_member, client_for, role):
     lead = LeadFactory()
 
     assert client_for(make_member(acme, role)).get(f"/leads/{lead.pk}/").status_code == 403
-
-
-def test_member_of_another_tenant_gets_403_and_learns_nothing(tenant, acme, globex_owner, client_for):
-    lead = LeadFactory(first_name="Secret", last_name="Person")
-
-    response = client_for(globex_owner.user, acme).get(f"/leads/{lead.pk}/")
-
-    assert response.status_code == 403
-    assert "Secret Person" not in response.content.decode()
 
 
 # The timeline
@@ -208,7 +199,7 @@ def test_a_logged_call_refreshes_the_last_contact_in_the_key_facts(english, tena
     lead.refresh_from_db()
     assert lead.last_contact_at is not None
     summary = body[body.index('id="lead-summary"') :]
-    assert re.search(r"<dt>Last contact</dt><dd>\d\d/\d\d/\d{4} ", summary)
+    assert re.search(r"<dt>Last contact</dt><dd>\d\d/\d\d/\d{4}, \d\d:\d\d<", summary)  # English, in Spain
     assert "Never" not in summary
 
 
@@ -312,16 +303,6 @@ def test_download_through_another_leads_url_is_404(tenant, seller, owner, client
     assert client_for(seller).get(f"/leads/{mine.pk}/documents/{document.pk}/").status_code == 404
 
 
-def test_download_by_a_member_of_another_tenant_is_403(tenant, acme, owner, globex_owner, client_for, media_root):
-    lead = LeadFactory()
-    document = _document(lead, owner)
-
-    response = client_for(globex_owner.user, acme).get(f"/leads/{lead.pk}/documents/{document.pk}/")
-
-    assert response.status_code == 403
-    assert PDF not in response.content
-
-
 # Stage and seller from the lead page
 
 
@@ -405,17 +386,6 @@ def test_assigning_to_someone_outside_the_sellers_and_owners_is_refused(tenant, 
     assert response.status_code == 422
     assert Lead.objects.get(pk=lead.pk).seller_id is None
     assert _kinds(lead) == []
-
-
-def test_globex_member_cannot_change_an_acme_leads_stage(tenant, acme, globex_owner, client_for):
-    lead = LeadFactory(stage=stage("new"))
-
-    response = client_for(globex_owner.user, acme).post(f"/leads/{lead.pk}/stage/", {"stage": stage("won").pk})
-
-    assert response.status_code == 403
-    connection.set_tenant(acme)
-    lead.refresh_from_db()
-    assert lead.stage.key == "new"
 
 
 def _detail_queries(client, lead) -> int:

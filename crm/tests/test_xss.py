@@ -18,7 +18,7 @@ from crm.services.imports import import_job_create
 from crm.services.leads import lead_assign, lead_move
 from crm.services.timeline import call_log, note_add
 from crm.tests.factories import LeadFactory, stage
-from crm.tests.media import PDF, media_root_fixture  # noqa: F401
+from crm.tests.helpers import PDF
 from tenants.models import Role, Tenant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

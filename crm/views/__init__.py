@@ -1,1 +1,1 @@
-"""CRM pages, one module per area; each module exposes its own `urlpatterns`, gathered in crm/urls.py."""
+"""CRM pages, one module per area; their URLs are in crm/urls.py."""

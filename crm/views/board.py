@@ -6,12 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
-from crm.forms_detail import BoardFilterForm, MoveForm
+from crm.forms.board import BoardFilterForm, MoveForm
 from crm.models import Stage
 from crm.selectors.board import column_cards, pipeline_board
 from crm.selectors.leads import visible_leads
@@ -41,7 +40,6 @@ def _board_context(request, filter_form: BoardFilterForm, stage_ids: list[int] |
         "board": board,
         "filter_form": filter_form,
         "filter_query": filter_form.querystring(),
-        "currency": request.tenant.currency,
     }
 
 
@@ -80,7 +78,6 @@ def board_column(request, stage_id: int):
         "cards": cards[:PER_COLUMN],
         "next_offset": offset + PER_COLUMN if len(cards) > PER_COLUMN else None,
         "filter_query": filter_form.querystring(),
-        "currency": request.tenant.currency,
     }
     return TemplateResponse(request, "crm/board.html#more-cards", context)
 
@@ -107,11 +104,3 @@ def board_move(request):
         messages.error(request, error.message)
         return _columns(request, filter_form, stage_ids, status=400)
     return _columns(request, filter_form, stage_ids)
-
-
-urlpatterns = [
-    path("pipeline/", board, name="board"),
-    path("pipeline/move/", board_move, name="board-move"),
-    path("pipeline/columns/", board_columns, name="board-columns"),
-    path("pipeline/column/<int:stage_id>/", board_column, name="board-column"),
-]

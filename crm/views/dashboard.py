@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from core.forms import FilterDateField
 from crm.selectors.analytics import chart_data, default_range, seller_choices, seller_report
 from crm.selectors.dashboard import dashboard_figures, has_lead_figures, tenant_zone
 from tenants.access import ALL_ROLES, roles_required
@@ -22,19 +22,15 @@ from tenants.selectors import pending_count
 def dashboard(request):
     membership = request.membership
     figures = dashboard_figures(membership=membership) if has_lead_figures(membership) else None
-    context = {"figures": figures, "currency": request.tenant.currency}
+    context = {"figures": figures}
     if membership.role == Role.OWNER:
         context["pending_count"] = pending_count(tenant=request.tenant)
     return TemplateResponse(request, "crm/dashboard.html", context)
 
 
 class AnalyticsFilterForm(forms.Form):
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date_from = FilterDateField(label=gettext_lazy("From"))
+    date_to = FilterDateField(label=gettext_lazy("To"))
     seller = forms.TypedChoiceField(label=gettext_lazy("Seller"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, sellers: list[tuple[int, str]], defaults: tuple, **kwargs):
@@ -78,6 +74,3 @@ def analytics(request):
         "currency": tenant.currency,
     }
     return TemplateResponse(request, "crm/analytics.html", context)
-
-
-urlpatterns = [path("", dashboard, name="dashboard"), path("analytics/", analytics, name="analytics")]

@@ -8,15 +8,14 @@ from datetime import timedelta
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
 from core.phones import digits
-from crm.forms_detail import AssignForm, CallForm, DocumentForm, NoteForm, StageChangeForm
-from crm.forms_lead_page import NextStepForm
+from crm.forms.detail import AssignForm, CallForm, DocumentForm, NoteForm, StageChangeForm
+from crm.forms.lead_page import NextStepForm
 from crm.models import Lead, LeadDocument, Stage, TimelineEntry
 from crm.selectors.leads import lead_detail, lead_timeline, merged_into, stages
 from crm.selectors.timeline import timeline_page
@@ -59,7 +58,6 @@ def _context(request, lead: Lead, **extra) -> dict:
     can_assign = request.membership.role == Role.OWNER
     context = {
         "lead": lead,
-        "currency": request.tenant.currency,
         "can_assign": can_assign,
         "stages": stages(),
         "stage_form": StageChangeForm(initial={"stage": lead.stage_id, "lost_reason": lead.lost_reason}),
@@ -208,15 +206,3 @@ def lead_document_view(request, pk: int, document_id: int):
     except FileNotFoundError:
         raise Http404 from None
     return FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=document.content_type)
-
-
-urlpatterns = [
-    path("leads/<int:pk>/", lead_detail_view, name="lead-detail"),
-    path("leads/<int:pk>/timeline/", lead_timeline_view, name="lead-timeline"),
-    path("leads/<int:pk>/stage/", lead_stage_view, name="lead-stage"),
-    path("leads/<int:pk>/assign/", lead_assign_view, name="lead-assign"),
-    path("leads/<int:pk>/notes/", lead_note_view, name="lead-note"),
-    path("leads/<int:pk>/calls/", lead_call_view, name="lead-call"),
-    path("leads/<int:pk>/documents/", lead_document_upload_view, name="lead-document-upload"),
-    path("leads/<int:pk>/documents/<int:document_id>/", lead_document_view, name="lead-document"),
-]

@@ -7,12 +7,11 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError
-from crm.forms import ImportUploadForm
+from crm.forms.imports import ImportUploadForm
 from crm.importing.columns import FIELDS
 from crm.importing.forms import ImportMappingForm
 from crm.importing.rejected import rejected_csv
@@ -145,13 +144,3 @@ def import_rejected_view(request, pk: int):
     stem = job.original_name.rsplit(".", 1)[0].replace('"', "")[:80] or "import"
     response["Content-Disposition"] = f'attachment; filename="{stem}-rejected.csv"'
     return response
-
-
-urlpatterns = [
-    path("leads/import/", import_upload_view, name="lead-import"),
-    path("leads/import/<int:pk>/", import_detail_view, name="import-detail"),
-    path("leads/import/<int:pk>/mapping/", import_mapping_view, name="import-mapping"),
-    path("leads/import/<int:pk>/confirm/", import_confirm_view, name="import-confirm"),
-    path("leads/import/<int:pk>/discard/", import_discard_view, name="import-discard"),
-    path("leads/import/<int:pk>/rejected.csv", import_rejected_view, name="import-rejected"),
-]

@@ -6,11 +6,10 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
-from crm.forms_lead_page import NextStepForm, NoteEditForm
+from crm.forms.lead_page import NextStepForm, NoteEditForm
 from crm.models import TimelineEntry
 from crm.services.leads import lead_update
 from crm.services.timeline import note_delete, note_edit
@@ -80,10 +79,3 @@ def lead_note_delete_view(request, pk: int, entry_id: int):
     if not request.htmx:
         return redirect("crm:lead-detail", pk=pk)
     return HttpResponse("")
-
-
-urlpatterns = [
-    path("leads/<int:pk>/next-step/", lead_next_step_view, name="lead-next-step"),
-    path("leads/<int:pk>/notes/<int:entry_id>/edit/", lead_note_edit_view, name="lead-note-edit"),
-    path("leads/<int:pk>/notes/<int:entry_id>/delete/", lead_note_delete_view, name="lead-note-delete"),
-]

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.errors import ApplicationError
-from crm.forms import BulkActionForm, LeadFilterForm, LeadForm
+from crm.forms.leads import BulkActionForm, LeadFilterForm, LeadForm
 from crm.models import Lead, Stage
 from crm.selectors.leads import (
     assignable_members,
@@ -280,12 +280,3 @@ def lead_edit_view(request, pk: int):
             messages.success(request, _("Lead %(name)s saved.") % {"name": lead})
             return redirect("crm:lead-detail", pk=lead.pk)
     return TemplateResponse(request, "crm/lead_form.html", context)
-
-
-urlpatterns = [
-    path("leads/", lead_list_view, name="lead-list"),
-    path("leads/export.csv", lead_export_view, name="lead-export"),
-    path("leads/bulk/", lead_bulk_view, name="lead-bulk"),
-    path("leads/new/", lead_create_view, name="lead-create"),
-    path("leads/<int:pk>/edit/", lead_edit_view, name="lead-edit"),
-]

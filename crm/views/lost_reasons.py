@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -94,13 +93,3 @@ def lost_reason_move_view(request, pk: int):
 def lost_reason_delete_view(request, pk: int):
     reason = get_object_or_404(LostReason, pk=pk)
     return _run(request, lost_reason_delete, _("Reason deleted."), reason=reason)
-
-
-urlpatterns = [
-    path("pipeline/lost-reasons/", lost_reason_list, name="lost-reasons"),
-    path("pipeline/lost-reasons/add/", lost_reason_add, name="lost-reason-add"),
-    path("pipeline/lost-reasons/<int:pk>/rename/", lost_reason_edit, name="lost-reason-rename"),
-    path("pipeline/lost-reasons/<int:pk>/toggle/", lost_reason_toggle, name="lost-reason-toggle"),
-    path("pipeline/lost-reasons/<int:pk>/move/", lost_reason_move_view, name="lost-reason-move"),
-    path("pipeline/lost-reasons/<int:pk>/delete/", lost_reason_delete_view, name="lost-reason-delete"),
-]

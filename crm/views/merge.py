@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -137,11 +136,3 @@ def lead_erase_view(request, pk: int):
     others = merge_candidates(lead=lead)
     context = {"lead": lead, "form": form, "others": others}
     return TemplateResponse(request, "crm/lead_erase.html", context, status=422 if form.errors else 200)
-
-
-urlpatterns = [
-    path("leads/<int:pk>/merge/", lead_merge_choose_view, name="lead-merge-choose"),
-    path("leads/<int:pk>/merge/<int:other>/", lead_merge_view, name="lead-merge"),
-    path("leads/<int:pk>/delete/", lead_delete_view, name="lead-delete"),
-    path("leads/<int:pk>/erase/", lead_erase_view, name="lead-erase"),
-]

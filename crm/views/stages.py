@@ -6,12 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
-from crm.forms_detail import StageCreateForm, StageNameForm
+from crm.forms.stages import StageCreateForm, StageNameForm
 from crm.models import Stage
 from crm.selectors.leads import stages
 from crm.selectors.stages import stages_with_lead_counts
@@ -90,13 +89,3 @@ def stage_reorder_view(request):
 def stage_delete_view(request, pk: int):
     stage = get_object_or_404(Stage, pk=pk)
     return _run(request, stage_delete, _("Stage deleted."), stage=stage)
-
-
-urlpatterns = [
-    path("pipeline/stages/", stage_list, name="stage-list"),
-    path("pipeline/stages/add/", stage_add, name="stage-add"),
-    path("pipeline/stages/reorder/", stage_reorder_view, name="stage-reorder"),
-    path("pipeline/stages/<int:pk>/rename/", stage_rename_view, name="stage-rename"),
-    path("pipeline/stages/<int:pk>/move/", stage_move, name="stage-move"),
-    path("pipeline/stages/<int:pk>/delete/", stage_delete_view, name="stage-delete"),
-]

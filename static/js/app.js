@@ -12,6 +12,12 @@
     }
   }, true);
 
+  // Selects that apply at once (the language menu): <select data-submit-on-change>.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("select[data-submit-on-change]") && target.form) { target.form.submit(); }
+  });
+
   // The phone menu: the ☰ button opens and closes it; a tap outside it or Escape closes it.
   function setSidebar(open) {
     document.body.classList.toggle("sidebar-open", open);
@@ -33,9 +39,9 @@
     if (event.key === "Escape" && document.body.classList.contains("sidebar-open")) { setSidebar(false); }
   });
 
-  // Toasts fade on their own after a while; errors stay until closed.
+  // Toasts fade on their own after a while; errors and warnings stay until closed.
   function scheduleToasts(root) {
-    (root || document).querySelectorAll(".toast:not(.toast-error)").forEach(function (toast) {
+    (root || document).querySelectorAll(".toast:not(.toast-error):not(.toast-warning)").forEach(function (toast) {
       setTimeout(function () { toast.remove(); }, 6000);
     });
   }
@@ -64,5 +70,38 @@
     // The text comes translated from the page (base.html renders it with {% translate %}).
     toast.textContent = box.getAttribute("data-error-message") || "Something went wrong. Please try again.";
     box.appendChild(toast);
+  });
+
+  // A live notification that asks for a sound (a hand-off, say) plays a short tone. Browsers allow audio
+  // only after the person has interacted with the page; before that the toast alone shows.
+  var audioContext = null;
+  function chime() {
+    try {
+      audioContext = audioContext || new (window.AudioContext || window.webkitAudioContext)();
+      var oscillator = audioContext.createOscillator();
+      var gain = audioContext.createGain();
+      oscillator.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audioContext.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audioContext.currentTime + 0.4);
+      oscillator.connect(gain).connect(audioContext.destination);
+      oscillator.start();
+      oscillator.stop(audioContext.currentTime + 0.4);
+    } catch (error) { /* no audio: the toast is enough */ }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("messages");
+    if (!box || !window.MutationObserver) { return; }
+    new MutationObserver(function (mutations) {
+      mutations.forEach(function (mutation) {
+        mutation.addedNodes.forEach(function (node) {
+          if (node.nodeType !== 1) { return; }
+          var toasts = node.matches(".toast") ? [node] : Array.prototype.slice.call(node.querySelectorAll(".toast"));
+          toasts.forEach(function (toast) {
+            if (toast.hasAttribute("data-sound")) { document.body.dataset.lastSound = toast.getAttribute("data-notification") || "1"; chime(); }
+            if (!toast.classList.contains("toast-error")) { setTimeout(function () { toast.remove(); }, 8000); }
+          });
+        });
+      });
+    }).observe(box, { childList: true, subtree: true });
   });
 })();

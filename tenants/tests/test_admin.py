@@ -209,3 +209,22 @@ def test_a_tenant_created_in_the_admin_can_get_its_first_owner_inline(platform_a
     assert response.status_code == 302
     membership = Membership.objects.get(tenant__slug="initech")
     assert (membership.user, membership.role, membership.status) == (owner.user, "owner", "active")
+
+
+PLATFORM_LISTS = {
+    "/admin/tenants/tenant/": ["q"],
+    "/admin/tenants/user/": ["q", "is_active__exact"],
+    "/admin/tenants/membership/": ["q", "role__exact", "status__exact", "tenant__id__exact"],
+    "/admin/tenants/credential/": ["kind__exact"],
+    "/admin/tenants/whatsappnumber/": ["q", "provider__exact"],
+}
+
+
+@pytest.mark.parametrize(("path", "name"), [(path, name) for path, names in PLATFORM_LISTS.items() for name in names])
+def test_platform_admin_lists_refuse_a_nul_byte_with_a_message(platform_admin, path, name):
+    # Issue 6, finding 5: a NUL byte in a filter was a server error.
+    response = platform_admin.get(path, {name: "a\x00b"}, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [(path, 302)]
+    assert "Those filters cannot be used. Showing the whole list instead." in response.content.decode()

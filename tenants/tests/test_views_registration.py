@@ -1,10 +1,14 @@
 """Registration on the public host, then approval by an owner on the tenant host, then signing in."""
 
+import re
+
 import pytest
 from django.test import Client
 
 from core.models import AuditEntry
 from tenants.models import Membership, MembershipStatus, Role, User
+from tenants.services import REGISTRATION_NOTICES_PER_HOUR
+from tenants.tasks import registration_existing_notice_task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -62,20 +66,73 @@ def test_registration_lowercases_the_email(acme):
     assert User.objects.filter(email="nora@example.org").count() == 1
 
 
-def test_duplicate_email_gets_a_form_error_and_writes_nothing(acme, globex, owner, in_schema):
+def _without_tokens(body: str) -> str:
+    """A page with its per-response CSRF tokens blanked out."""
+    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value=""', body)
+    return re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": ""', body)
+
+
+@pytest.fixture
+def notices_run_now(monkeypatch, django_capture_on_commit_callbacks):
+    """register(client, data): posts a registration and runs what it left for after commit, the notice task
+    included (as a worker would) instead of sending it to the broker."""
+    monkeypatch.setattr(
+        registration_existing_notice_task, "delay", lambda *args: registration_existing_notice_task.apply(args=args)
+    )
+
+    def register(client, data):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/register/", data)
+
+    return register
+
+
+def test_an_existing_address_gets_the_same_answer_as_a_new_one(acme, globex, owner, in_schema, notices_run_now):
+    # Finding 3 of issue 6: "an account with this email already exists" told anyone who has an account.
     users, memberships = User.objects.count(), Membership.objects.count()
     with in_schema(globex):
         audit_count = AuditEntry.objects.count()
 
-    response = _public_client().post("/register/", _form(globex, email=owner.user.email.upper()))
+    existing = notices_run_now(_public_client(), _form(globex, email=owner.user.email.upper()))
+    new = notices_run_now(_public_client(), _form(globex, email="someone.new@example.org"))
+
+    assert existing.status_code == new.status_code == 200
+    assert existing.template_name == new.template_name == "tenants/register_done.html"
+    assert _without_tokens(existing.content.decode()) == _without_tokens(new.content.decode())
+    assert (User.objects.count(), Membership.objects.count()) == (users + 1, memberships + 1)
+    assert not Membership.objects.filter(user=owner.user, tenant=globex).exists()
+    with in_schema(globex):
+        assert AuditEntry.objects.count() == audit_count + 1  # the new person's request only
+
+
+def test_the_existing_accounts_owner_is_emailed_instead(acme, globex, owner, mailoutbox, notices_run_now):
+    notices_run_now(_public_client(), _form(globex, email=owner.user.email.upper()))
+
+    assert [message.to for message in mailoutbox] == [[owner.user.email]]
+    assert mailoutbox[0].subject == "You already have an account"
+    body = mailoutbox[0].body
+    assert "to join Globex Test" in body
+    assert "http://localhost:8000/login/" in body
+    assert "http://localhost:8000/password-reset/" in body
+    owner.user.refresh_from_db()
+    assert owner.user.full_name != "Nora Newcomer"
+    assert not owner.user.check_password(PASSWORD)
+
+
+def test_the_existing_accounts_owner_gets_a_few_notices_an_hour_at_most(acme, owner, mailoutbox, notices_run_now):
+    for number in range(REGISTRATION_NOTICES_PER_HOUR + 2):
+        client = Client(HTTP_HOST="localhost", REMOTE_ADDR=f"203.0.113.{number + 1}")
+        notices_run_now(client, _form(acme, email=owner.user.email))
+
+    assert len(mailoutbox) == REGISTRATION_NOTICES_PER_HOUR
+
+
+def test_a_look_alike_address_is_refused(acme):
+    response = _public_client().post("/register/", _form(acme, email="ſomeone@example.org"))
 
     assert response.status_code == 200
-    assert response.context["form"].errors["email"] == [
-        "An account with this email already exists. Log in to ask for access."
-    ]
-    assert (User.objects.count(), Membership.objects.count()) == (users, memberships)
-    with in_schema(globex):
-        assert AuditEntry.objects.count() == audit_count
+    assert list(response.context["form"].errors) == ["email"]
+    assert not User.objects.filter(email__iexact="someone@example.org").exists()
 
 
 def test_password_mismatch_is_a_field_error_and_writes_nothing(acme):

@@ -85,7 +85,7 @@ def test_an_unknown_country_is_a_field_error(acme, owner, client_for, country):
     assert (acme.name, acme.country) == ("Acme Test", "ES")
 
 
-@pytest.mark.parametrize("currency", ["EURO", "E1R", "€", ""])
+@pytest.mark.parametrize("currency", ["EURO", "E1R", "€", "", "XYZ", "ESP", "EU\x00"])
 def test_a_bad_currency_is_a_field_error_and_nothing_is_saved(acme, owner, client_for, in_schema, currency):
     response = client_for(owner).post("/settings/", {**SETTINGS, "currency": currency})
 
@@ -95,6 +95,37 @@ def test_a_bad_currency_is_a_field_error_and_nothing_is_saved(acme, owner, clien
     assert (acme.name, acme.language, acme.currency) == ("Acme Test", "en", "EUR")
     with in_schema(acme):
         assert not AuditEntry.objects.filter(action="tenant.settings").exists()
+
+
+def test_changing_the_currency_warns_that_amounts_are_not_converted(acme, owner, client_for):
+    response = client_for(owner).post("/settings/", SETTINGS, follow=True)
+
+    shown = [(message.level_tag, str(message)) for message in response.context["messages"]]
+    assert shown == [
+        ("success", "Settings saved."),
+        (
+            "warning",
+            "The currency is now USD instead of EUR. Amounts were not converted: an expected value of 100 EUR "
+            "now reads 100 USD.",
+        ),
+    ]
+
+
+def test_saving_without_changing_the_currency_does_not_warn(acme, owner, client_for):
+    response = client_for(owner).post("/settings/", {**SETTINGS, "currency": "eur"}, follow=True)
+
+    assert [message.level_tag for message in response.context["messages"]] == ["success"]
+
+
+def test_the_currency_is_chosen_from_iso_codes_named_in_the_readers_language(acme, owner, client_for):
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+
+    body = client_for(owner).get("/settings/").content.decode()
+
+    assert '<option value="EUR" selected>EUR · euro</option>' in body
+    assert '<option value="MXN">MXN · peso mexicain</option>' in body
+    assert "La changer ne convertit pas les montants déjà saisis" in body
 
 
 def test_an_unknown_timezone_is_a_field_error(acme, owner, client_for):

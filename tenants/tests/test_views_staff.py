@@ -139,32 +139,43 @@ def test_staff_action_follows_a_local_next_url(owner, pending, client_for):
     assert response["Location"] == "/?from=staff"
 
 
-def test_owner_edits_a_members_profile_and_role(acme, owner, seller, client_for, in_schema):
-    response = client_for(owner).post(
-        f"/staff/{seller.pk}/edit/", {"full_name": "Sam Edited", "phone": "+44 20 0000", "role": Role.ACCOUNTANT}
-    )
+def test_owner_changes_a_members_role(acme, owner, seller, client_for, in_schema):
+    response = client_for(owner).post(f"/staff/{seller.pk}/edit/", {"role": Role.ACCOUNTANT})
 
     assert response.status_code == 302
     assert response["Location"] == "/staff/"
     seller.refresh_from_db()
-    seller.user.refresh_from_db()
-    assert (seller.user.full_name, seller.user.phone, seller.role) == ("Sam Edited", "+44 20 0000", Role.ACCOUNTANT)
+    assert seller.role == Role.ACCOUNTANT
     with in_schema(acme):
-        assert AuditEntry.objects.get(action="member.update").changes["role"] == {
-            "before": "seller",
-            "after": "accountant",
+        assert AuditEntry.objects.get(action="member.update").changes == {
+            "role": {"before": "seller", "after": "accountant"}
         }
 
 
-def test_edit_page_shows_the_member(owner, seller, client_for):
+@pytest.mark.parametrize("status", [MembershipStatus.ACTIVE, MembershipStatus.PENDING, MembershipStatus.DISABLED])
+def test_an_owner_cannot_change_a_members_account_details(acme, owner, make_member, client_for, status):
+    # The account (name, phone) is shared with every company the person works for: it is theirs to change.
+    member = make_member(acme, Role.SELLER, status, full_name="Sam Original", phone="+34 600 111 222")
+
+    response = client_for(owner).post(
+        f"/staff/{member.pk}/edit/", {"full_name": "Renamed By Owner", "phone": "+1 555 0100", "role": Role.SELLER}
+    )
+
+    assert response.status_code == 302
+    member.user.refresh_from_db()
+    assert (member.user.full_name, member.user.phone) == ("Sam Original", "+34 600 111 222")
+
+
+def test_edit_page_shows_the_member_and_offers_only_the_role(owner, seller, client_for):
     response = client_for(owner).get(f"/staff/{seller.pk}/edit/")
 
     assert response.status_code == 200
-    assert response.context["form"].initial == {
-        "full_name": seller.user.full_name,
-        "phone": "",
-        "role": Role.SELLER,
-    }
+    assert list(response.context["form"].fields) == ["role"]
+    assert response.context["form"].initial == {"role": Role.SELLER}
+    body = response.content.decode()
+    assert seller.user.full_name in body
+    assert 'name="full_name"' not in body
+    assert 'name="phone"' not in body
 
 
 def test_the_last_active_owner_cannot_demote_themselves(acme, owner, client_for):
@@ -172,22 +183,16 @@ def test_the_last_active_owner_cannot_demote_themselves(acme, owner, client_for)
         status=MembershipStatus.DISABLED
     )
 
-    response = client_for(owner).post(
-        f"/staff/{owner.pk}/edit/", {"full_name": "Still Owner", "phone": "", "role": Role.SELLER}
-    )
+    response = client_for(owner).post(f"/staff/{owner.pk}/edit/", {"role": Role.SELLER})
 
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == ["A company needs at least one active owner."]
     owner.refresh_from_db()
-    owner.user.refresh_from_db()
     assert owner.role == Role.OWNER
-    assert owner.user.full_name != "Still Owner"
 
 
 def test_an_owner_can_hand_over_when_another_owner_is_active(acme, owner, client_for):
-    response = client_for(owner).post(
-        f"/staff/{owner.pk}/edit/", {"full_name": "Ex Owner", "phone": "", "role": "seller"}
-    )
+    response = client_for(owner).post(f"/staff/{owner.pk}/edit/", {"role": "seller"})
 
     assert response.status_code == 302
     owner.refresh_from_db()

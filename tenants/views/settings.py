@@ -31,6 +31,13 @@ def _credential_rows(tenant):
     ]
 
 
+def _currency_warning(before: str, after: str) -> str:
+    return _(
+        "The currency is now %(after)s instead of %(before)s. Amounts were not converted: an expected value "
+        "of 100 %(before)s now reads 100 %(after)s."
+    ) % {"before": before, "after": after}
+
+
 @roles_required(Role.OWNER)
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
@@ -39,12 +46,15 @@ def settings_page(request):
         request.POST or None, initial={name: getattr(tenant, name) for name in TENANT_SETTING_FIELDS}
     )
     if request.method == "POST" and form.is_valid():
+        previous_currency = tenant.currency
         try:
             tenant_settings_update(tenant=tenant, actor=request.user, **form.cleaned_data)
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Settings saved."))
+            if tenant.currency != previous_currency:
+                messages.warning(request, _currency_warning(previous_currency, tenant.currency))
             return redirect("tenants:settings")
     return TemplateResponse(
         request, "tenants/settings_page.html", {"form": form, "credentials": _credential_rows(tenant)}

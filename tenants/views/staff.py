@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import ApplicationError
 from tenants import services
 from tenants.access import roles_required
-from tenants.forms import ApproveForm, MemberForm
+from tenants.forms import ApproveForm, MemberForm, StaffFilterForm
 from tenants.models import Membership, MembershipStatus, Role
 from tenants.selectors import pending_invitations, tenant_members
 
@@ -26,14 +26,17 @@ def _membership(request, pk: int) -> Membership:
 
 @roles_required(Role.OWNER)
 def staff_list(request):
-    status = request.GET.get("status", "")
-    if status not in MembershipStatus.values:
-        status = ""
-    search = request.GET.get("q", "").strip()
-    members = tenant_members(tenant=request.tenant, status=status or None, search=search)
+    form = StaffFilterForm(request.GET)
+    if form.is_valid():
+        status, search = form.cleaned_data["status"], form.cleaned_data["q"].strip()
+        members = tenant_members(tenant=request.tenant, status=status or None, search=search)
+    else:
+        status, search = "", ""
+        members = Membership.objects.none()  # refused: the page says why instead of listing anything
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "form": form,
         "status": status,
         "search": search,
         "statuses": MembershipStatus.choices,
@@ -98,8 +101,7 @@ def staff_enable(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def staff_edit(request, pk: int):
     membership = _membership(request, pk)
-    initial = {"full_name": membership.user.full_name, "phone": membership.user.phone, "role": membership.role}
-    form = MemberForm(request.POST or None, initial=initial)
+    form = MemberForm(request.POST or None, initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
         try:
             services.member_update(membership=membership, actor=request.user, **form.cleaned_data)

@@ -36,8 +36,8 @@ from django_tenants.utils import schema_context, tenant_context
 
 from core import ratelimit
 from core.models import AuditEntry
-from crm.bench import Person, seed_leads
 from crm.models import ImportJob, Lead, Stage, Tag
+from crm.seeding import Person, seed_leads
 from crm.services.leads import lead_create
 from tenants.models import Credential, Membership, MembershipStatus, Tenant, User
 
@@ -199,8 +199,14 @@ def browser():
 
 @pytest.fixture
 def person(browser, site):
-    """person(viewport=...) -> a fresh browser context: one person with their own cookies."""
+    """person(viewport=...) -> a fresh browser context: one person with their own cookies. Whatever the
+    Content-Security-Policy made the browser refuse (an inline script, style or handler) fails the test."""
     contexts = []
+    refused: list[str] = []
+
+    def watch(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            refused.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def make(language: str = "en", **options):
         options.setdefault("viewport", {"width": 1280, "height": 800})
@@ -213,12 +219,14 @@ def person(browser, site):
                 for slug in (None, "acme", "globex")
             ]
         )
+        context.on("console", watch)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert refused == [], "the Content-Security-Policy refused:\n" + "\n".join(refused)
 
 
 class Committed:
@@ -288,6 +296,7 @@ class People:
         after `audit_marks`, and the throttle counts of the loopback address and of these accounts."""
         users = User.objects.filter(email__in=self.emails)
         user_ids = {str(pk) for pk in users.values_list("pk", flat=True)}
+        accounts = [f"user:{pk}" for pk in user_ids] + [f"email:{email}" for email in self.emails]
         for session in Session.objects.all():
             if session.get_decoded().get("_auth_user_id") in user_ids:
                 session.delete()
@@ -299,8 +308,9 @@ class People:
                 AuditEntry.objects.filter(id__gt=mark).delete()
         for scope in ("register:ip", "login:ip"):
             ratelimit.reset(scope=scope, identity="127.0.0.1")
-        for email in self.emails:
-            ratelimit.reset(scope="login:account", identity=email)
+        for account in accounts:
+            ratelimit.reset(scope="login:account", identity=account)
+            ratelimit.reset(scope="login:account-ip", identity=f"{account}|127.0.0.1")
 
 
 def _audit_marks() -> dict[str, int]:
@@ -372,7 +382,7 @@ class Leads:
 
     def seed(self, *, count: int, sellers: list[User], creator: User, days: int, seed: str) -> list[Lead]:
         """`count` realistic leads created over the last `days` days, spread over the stages and `sellers`,
-        each with a history (see crm.bench.seed_leads). Deterministic for a given `seed`."""
+        each with a history (see crm.seeding.seed_leads). Deterministic for a given `seed`."""
 
         def write() -> list[Lead]:
             seed_leads(

@@ -94,7 +94,8 @@ def test_a_card_dragged_by_an_owner_moves_live_on_the_boards_that_show_it_and_no
     expect(seller_page.locator(f"#column-{new.pk} {card}")).to_have_count(0)
     expect(seller_page.locator(f"#column-{new.pk} .board-count")).to_have_text("0")
     expect(seller_page.locator(f"#column-{contacted.pk} .board-count")).to_have_text("1")
-    expect(seller_page.locator(f"#column-{contacted.pk} .board-total")).to_contain_text("1,500")
+    # an English reader of a Spanish company: Spain's separators, cents kept
+    expect(seller_page.locator(f"#column-{contacted.pk} .board-total")).to_have_text("1.500,00\xa0€")
     expect(seller_page.locator(f"#column-{new.pk} .board-empty")).to_be_visible()
     # and on the other owner's board as well
     expect(second_owner_page.locator(f"#column-{contacted.pk} {card}")).to_be_visible()

@@ -21,8 +21,9 @@ LAPTOP = {"width": 1440, "height": 900}
 
 
 def money(value) -> str:
-    """An amount in euros as an English page shows it."""
-    return f"€{value:,.0f}"
+    """An amount in euros as an English reader of a Spanish company sees it: 12.500,00 €."""
+    english = f"{value:,.2f}"  # 12,500.00
+    return english.replace(",", " ").replace(".", ",").replace(" ", ".") + "\xa0€"
 
 
 def test_an_owner_tours_the_board_the_list_a_lead_and_the_analytics(site, people, person, leads, tenant, screenshot):

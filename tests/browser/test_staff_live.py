@@ -46,7 +46,7 @@ def test_owners_see_a_registration_arrive_and_get_approved_live(site, people, pe
     newcomer.locator("#id_password1").fill(people.password)
     newcomer.locator("#id_password2").fill(people.password)
     newcomer.locator("main form button[type=submit]").click()
-    expect(newcomer.locator("main h1")).to_have_text("Request sent")
+    expect(newcomer.locator("main h1")).to_have_text("Request received")
 
     # then both owners' badges count one more request, without reloading their pages
     expect(first.locator("#pending-count")).to_have_text(str(pending_before + 1))

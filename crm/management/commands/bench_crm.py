@@ -3,7 +3,7 @@
     python manage.py bench_crm --leads 50000 [--requests 30] [--keep]
 
 Creates a tenant `bench-<random>` with an owner and five sellers, seeds it with `--leads` leads and
-their history (crm.bench), then requests each page as the owner through Django's test client on the
+their history (crm.seeding), then requests each page as the owner through Django's test client on the
 tenant's host: server time over `--requests` requests (median and p95, in ms) and the number of SQL
 queries. Prints JSON. Drops the tenant (schema, rows, people) afterwards unless --keep. Pages whose
 URL name does not resolve are reported as "missing"."""
@@ -28,8 +28,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django_tenants.utils import schema_context
 
-from crm.bench import Person, seed_leads
 from crm.models import Lead, TimelineEntry
+from crm.seeding import Person, seed_leads
 from tenants.models import Domain, Membership, MembershipStatus, Role, Tenant, User
 from tenants.selectors import tenant_primary_domain
 from tenants.services import tenant_create

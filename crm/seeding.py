@@ -1,4 +1,5 @@
-"""Fast generation of realistic leads with their history, for the demo and the benchmark.
+"""Seeding: fast generation of realistic leads with their history, for the demo, the benchmark and the
+browser tests.
 
 `seed_leads` writes leads, their tags and their timeline (created, stage changes with realistic
 timestamps, notes, calls; lost reasons; next steps) straight into the current tenant's tables with
@@ -17,8 +18,9 @@ from decimal import Decimal
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from core.phones import fold, search_text_for
-from crm.models import Lead, Stage, Tag, TimelineEntry
+from core.text import fold
+from crm.models import CallOutcome, Lead, Stage, Tag, TimelineEntry
+from crm.search import search_text_for
 
 FAKER_LOCALES = {"es": "es_ES", "en": "en_US", "fr": "fr_FR"}
 US_AREAS = ("201", "212", "305", "312", "415", "512", "617", "646", "702", "713")
@@ -137,7 +139,9 @@ SOURCE_WEIGHTS = [
     (Lead.Source.IMPORT, 3),
 ]
 SCORE_WEIGHTS = [(Lead.Score.HOT, 20), (Lead.Score.WARM, 35), (Lead.Score.COLD, 25), ("", 20)]
-CALL_OUTCOMES = [("answered", 55), ("no_answer", 25), ("voicemail", 12), ("busy", 8)]
+CALL_OUTCOMES = [
+    (CallOutcome.ANSWERED, 55), (CallOutcome.NO_ANSWER, 25), (CallOutcome.VOICEMAIL, 12), (CallOutcome.BUSY, 8),
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -376,7 +380,7 @@ def _one_lead(
         # Notes and calls happen while the lead is worked, so before a close.
         moment = created_at + ((stage_changed_at if final is not None else span_end) - created_at) * rng.random()
         if rng.random() < 0.5:
-            outcome = _weighted(rng, CALL_OUTCOMES)
+            outcome = _weighted(rng, CALL_OUTCOMES).value
             if outcome == "answered":
                 body, shortest, longest = rng.choice(text["calls"][outcome])
                 seconds = rng.randint(shortest, longest)

@@ -1,4 +1,4 @@
-"""Forms of the lead pages: the list's filters and bulk actions, the lead form, the CSV upload."""
+"""Forms of the lead pages: the list's filters and bulk actions, the lead form (create and edit)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from core.phones import normalize_phone
-from crm.csvfiles import MAX_IMPORT_BYTES
+from crm.forms.common import seller_choices
 from crm.models import Lead, Stage
 from crm.selectors.leads import SORTS, LeadFilters
 
 UNASSIGNED = "none"
 SORT_CHOICES = [(key, key) for name in SORTS for key in (name, f"-{name}")]
-
-
-def _seller_choices(members, *, blank: str) -> list[tuple[str, str]]:
-    return [("", blank)] + [(str(m.user_id), m.user.get_full_name() or m.user.email) for m in members]
 
 
 class LeadFilterForm(forms.Form):
@@ -49,7 +45,7 @@ class LeadFilterForm(forms.Form):
         if members is None:
             del self.fields["seller"]
         else:
-            choices = _seller_choices(members, blank=_("Any seller"))
+            choices = seller_choices(members, blank=_("Any seller"))
             self.fields["seller"].choices = [choices[0], (UNASSIGNED, _("Unassigned")), *choices[1:]]
 
     def filters(self) -> LeadFilters:
@@ -149,7 +145,7 @@ class LeadForm(forms.Form):
             del self.fields["seller"]
         else:
             blank = _("Automatic (the company's rule)") if creating else _("Unassigned")
-            self.fields["seller"].choices = _seller_choices(members, blank=blank)
+            self.fields["seller"].choices = seller_choices(members, blank=blank)
         self.order_fields(["phone", "first_name", "last_name", "email", "company", "stage", "seller"])
         names = [name for name in self.fields if name != "confirm_value"]
         names.insert(names.index("expected_value") + 1, "confirm_value")
@@ -243,7 +239,7 @@ class BulkActionForm(forms.Form):
             del self.fields["seller"]
             self.fields["action"].choices = [c for c in self.fields["action"].choices if c[0] != self.ASSIGN]
         else:
-            people = _seller_choices(members, blank="")[1:]
+            people = seller_choices(members, blank="")[1:]
             self.fields["seller"].choices = [("", "—"), (UNASSIGNED, _("Nobody (unassign)")), *people]
 
     def clean(self):
@@ -265,19 +261,3 @@ class BulkActionForm(forms.Form):
     def seller_id(self) -> int | None:
         value = self.cleaned_data.get("seller")
         return None if value in (UNASSIGNED, "", None) else int(value)
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("Up to 5 MB. One lead per row, with a header row; a phone column is required."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".csv"):
-            raise forms.ValidationError(_("Upload a .csv file (in your spreadsheet: File › Save as › CSV)."))
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(_("The file is larger than 5 MB. Split it into smaller files."))
-        return upload

@@ -19,7 +19,7 @@ def create_default_lost_reasons(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0004_search_expression_index"),
+        ("crm", "0005_renormalize_lead_phones"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,70 +1,16 @@
-"""Forms of the pipeline board, the stage settings and the lead detail page."""
+"""Forms of the lead detail page: stage, seller, note, call and document."""
 
 from __future__ import annotations
 
 import re
 
 from django import forms
-from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Lead, Stage
-from crm.selectors.leads import LeadFilters, assignable_members
+from crm.forms.common import seller_choices
+from crm.models import CallOutcome, Stage
+from crm.selectors.leads import assignable_members
 from crm.services.documents import ALLOWED_EXTENSIONS
-from crm.services.timeline import CALL_OUTCOMES
-from tenants.models import Membership, Role
-
-CALL_OUTCOME_LABELS = {
-    "answered": _("Answered"),
-    "no_answer": _("No answer"),
-    "voicemail": _("Voicemail"),
-    "wrong_number": _("Wrong number"),
-    "busy": _("Busy"),
-}
-
-UNASSIGNED = "0"
-
-
-def _seller_choices(tenant, empty_label) -> list[tuple[str, str]]:
-    members = assignable_members(tenant=tenant)
-    return [("", empty_label), *[(str(m.user_id), m.user.full_name or m.user.email) for m in members]]
-
-
-class BoardFilterForm(forms.Form):
-    """The board's filters. Only owners filter by seller: a seller's board holds only their own leads."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    source = forms.ChoiceField(
-        label=_("Source"), required=False, choices=[("", _("All sources")), *Lead.Source.choices]
-    )
-    seller = forms.ChoiceField(label=_("Seller"), required=False)
-
-    def __init__(self, data=None, *, membership: Membership):
-        super().__init__(data)
-        if membership.role == Role.OWNER:
-            choices = _seller_choices(membership.tenant, _("All sellers"))
-            self.fields["seller"].choices = [*choices, (UNASSIGNED, _("Unassigned"))]
-        else:
-            del self.fields["seller"]
-
-    def filters(self) -> LeadFilters:
-        """The valid filters; an invalid value is ignored rather than failing the whole board."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        seller = data.get("seller", "")
-        return LeadFilters(
-            search=data.get("q", ""), source=data.get("source", ""), seller_id=int(seller) if seller else None
-        )
-
-    def querystring(self) -> str:
-        """The valid, non-empty filters as a query string, for URLs that must keep them (load more)."""
-        self.is_valid()
-        query = QueryDict(mutable=True)
-        data = getattr(self, "cleaned_data", {})
-        for name in self.fields:
-            if data.get(name):
-                query[name] = data[name]
-        return query.urlencode()
 
 
 class StageChangeForm(forms.Form):
@@ -81,19 +27,12 @@ class StageChangeForm(forms.Form):
         self.fields["stage"].label_from_instance = lambda stage: stage.display_name
 
 
-class MoveForm(StageChangeForm):
-    """A card dropped on another column of the board."""
-
-    lead = forms.IntegerField(min_value=1)
-    from_stage = forms.IntegerField(min_value=1, required=False)
-
-
 class AssignForm(forms.Form):
     seller = forms.ChoiceField(label=_("Seller"), required=False)
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["seller"].choices = _seller_choices(tenant, _("Unassigned"))
+        self.fields["seller"].choices = seller_choices(assignable_members(tenant=tenant), blank=_("Unassigned"))
 
     def seller_id(self) -> int | None:
         return int(self.cleaned_data["seller"]) if self.cleaned_data["seller"] else None
@@ -129,9 +68,7 @@ def parse_duration(text: str) -> int:
 
 
 class CallForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=[(key, CALL_OUTCOME_LABELS.get(key, key)) for key in CALL_OUTCOMES]
-    )
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=CallOutcome.choices)
     duration = forms.CharField(
         label=_("Duration"),
         required=False,
@@ -163,12 +100,3 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, auto_id="document_%s", **kwargs)
-
-
-class StageNameForm(forms.Form):
-    name = forms.CharField(label=_("Name"), required=False, max_length=60)
-
-
-class StageCreateForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Stage.Kind.choices, initial=Stage.Kind.OPEN)

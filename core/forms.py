@@ -1,0 +1,57 @@
+"""Form pieces shared by every app's pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+FILTER_DATE_MIN = date(1900, 1, 1)
+FILTER_DATE_MAX = date(2999, 12, 31)
+
+
+class FilterDateField(forms.DateField):
+    """A date a list is filtered by, from 1900 to 2999: far enough for any real filter, and far enough from
+    the ends of the calendar that "the day after" or a time zone's offset never runs past them (9999-12-31
+    plus one day is a server error, not an answer)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget",
+            forms.DateInput(
+                attrs={"type": "date", "min": FILTER_DATE_MIN.isoformat(), "max": FILTER_DATE_MAX.isoformat()},
+                format="%Y-%m-%d",
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not FILTER_DATE_MIN <= value <= FILTER_DATE_MAX:
+            raise forms.ValidationError(
+                _("Enter a date between %(first)s and %(last)s."),
+                code="out_of_range",
+                params={"first": FILTER_DATE_MIN.isoformat(), "last": FILTER_DATE_MAX.isoformat()},
+            )
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters (query string names: action, actor, object_type, from, to)."""
+
+    action = forms.CharField(label=_("Action"), required=False, max_length=100)
+    actor = forms.CharField(label=_("Who"), required=False, max_length=150)
+    object_type = forms.CharField(label=_("Object"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = FilterDateField(label=_("From"))
+        self.fields["to"] = FilterDateField(label=_("To"))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start date must be on or before the end date."), code="range")
+        return cleaned

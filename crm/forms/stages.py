@@ -1,0 +1,17 @@
+"""Forms of the owners' stage settings."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Stage
+
+
+class StageNameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), required=False, max_length=60)
+
+
+class StageCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Stage.Kind.choices, initial=Stage.Kind.OPEN)
