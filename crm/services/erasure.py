@@ -167,6 +167,17 @@ def _erase_audit(lead: Lead, identifiers: list[str]) -> None:
         entry.save(update_fields=["object_repr", "changes"])
 
 
+def _erase_notifications(lead: Lead, identifiers: list[str]) -> None:
+    """In-app notifications that name the person or link to their lead are deleted (core has no writer
+    for them but `notify`; a notice about someone erased has nothing left to say)."""
+    from core.models import Notification
+
+    query = Q(url__regex=rf"^/leads/{lead.pk}(/|$)")
+    for identifier in identifiers:
+        query |= Q(text__icontains=identifier)
+    Notification.objects.filter(query).delete()
+
+
 def _managed_reason(text: str) -> bool:
     return any(text == reason.display_name for reason in LostReason.objects.all())
 
@@ -185,6 +196,7 @@ def lead_erase(*, tenant, lead: Lead, actor) -> Lead:
     _erase_documents(lead)
     _erase_import_files(lead, tenant.country)
     _erase_audit(lead, identifiers)
+    _erase_notifications(lead, identifiers)
     for name, value in BLANKED.items():
         setattr(lead, name, value)
     if lead.lost_reason and not _managed_reason(lead.lost_reason):

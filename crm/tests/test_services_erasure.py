@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.errors import ApplicationError
-from core.models import AuditEntry
+from core.models import AuditEntry, Notification
 from crm.models import ImportJob, Lead, TimelineEntry
 from crm.selectors.analytics import seller_report
 from crm.selectors.dashboard import dashboard_figures, tenant_zone
@@ -122,6 +122,11 @@ def person(tenant, owner, seller, media_root):
         seller_id=seller.user_id, expected_value=Decimal("300"),
     )  # fmt: skip
     note_add(lead=other, actor=owner.user, body="the other lead's note stays")
+    Notification.objects.create(
+        user=seller.user, kind="lead", text=f"New lead {MARKS['first name']} {MARKS['last name']}", url="/leads/1/"
+    )
+    Notification.objects.create(user=seller.user, kind="lead", text="Call back", url=f"/leads/{lead.pk}/")
+    Notification.objects.create(user=seller.user, kind="lead", text="Keep Me wrote", url=f"/leads/{other.pk}/")
     return Lead.objects.get(pk=lead.pk)
 
 
@@ -177,6 +182,7 @@ def test_the_anonymous_lead_keeps_what_figures_need(tenant, owner, seller, perso
 def test_other_leads_and_other_rows_of_the_import_stay(tenant, owner, person):
     lead_erase(tenant=tenant, lead=person, actor=owner.user)
 
+    assert list(Notification.objects.values_list("text", flat=True)) == ["Keep Me wrote"]
     other = Lead.objects.get(phone="+34611000000")
     assert (other.first_name, other.email) == ("Keep", "keep@example.com")
     assert TimelineEntry.objects.filter(lead=other, body="the other lead's note stays").exists()
