@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants clean screenshots
+.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants bench-documents clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench-agenda: $(STAMP)
 # Creates many throwaway companies and measures creation, migrate, sizes, a page: make bench-tenants ARGS="--companies 1000"
 bench-tenants: $(STAMP)
 	$(PY) scripts/stack.py manage bench_tenants $(ARGS)
+# Seeds a throwaway tenant with 20,000 sales documents (100,000 lines) and measures the documents pages:
+# make bench-documents ARGS="--documents 20000 --lines 100000 --requests 30"
+bench-documents: $(STAMP)
+	$(PY) scripts/stack.py bench-documents $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

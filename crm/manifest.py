@@ -10,7 +10,7 @@ SIDEBAR = [
     SidebarEntry("crm:dashboard", _("Dashboard"), "home", None, order=10),
     SidebarEntry("crm:lead-list", _("Leads"), "users", (Role.OWNER, Role.SELLER), order=20),
     SidebarEntry("crm:board", _("Pipeline"), "columns", (Role.OWNER, Role.SELLER), order=30),
-    SidebarEntry("crm:document-list", _("Documents"), "file", (Role.OWNER, Role.ACCOUNTANT), order=70),
+    SidebarEntry("crm:document-list", _("Documents"), "file", (Role.OWNER, Role.SELLER, Role.ACCOUNTANT), order=70),
     SidebarEntry("crm:analytics", _("Analytics"), "chart", (Role.OWNER,), order=80),
 ]
 
@@ -40,6 +40,30 @@ AUDIT_LABELS = {
     "lost_reason.update": _("Lost reason changed"),
     "lost_reason.reorder": _("Lost reasons reordered"),
     "lost_reason.delete": _("Lost reason deleted"),
+    "product.create": _("Product added"),
+    "product.update": _("Product edited"),
+    "product.import": _("Products imported"),
+    "document.create": _("Sales document created"),
+    "document.update": _("Sales document edited"),
+    "document.line.add": _("Sales document line added"),
+    "document.line.update": _("Sales document line edited"),
+    "document.line.delete": _("Sales document line removed"),
+    "document.send": _("Sales document sent"),
+    "document.accept": _("Quote accepted"),
+    "document.reject": _("Quote rejected"),
+    "document.convert": _("Quote turned into an order"),
+    "document.confirm": _("Order confirmed"),
+    "document.deliver": _("Delivery note started"),
+    "document.validate": _("Delivery note validated"),
+    "document.invoice": _("Invoice started from an order"),
+    "document.post": _("Invoice or credit note posted"),
+    "document.credit": _("Credit note started"),
+    "document.payment": _("Payment recorded"),
+    "document.cancel": _("Sales document cancelled"),
+    "document.progress": _("Sales document progress"),
+    "document.external_post": _("Posted in accounting"),
+    "document.external_cancel": _("Cancelled in accounting"),
+    "document.settings": _("Document settings changed"),
 }
 
 
@@ -57,6 +81,7 @@ TIMELINE_KINDS = [
     _kind("update", _("Update")),
     _kind("import", _("Import")),
     _kind("merge", _("Merge")),
+    _kind("sales_document", _("Sales document")),
 ]
 
 # What the CRM's own merge, deletion and erasure call in other apps: see crm.lead_hooks.

@@ -1,6 +1,8 @@
-"""The CRM's face for the other apps (agenda, chats, marketing, documents): find or create a lead by
-phone, set where it came from, write to its history, and the few lead changes other apps make. Other apps
-use only this module (and `crm.models.Lead` for reading and linking); the rest of `crm` is its own.
+"""The CRM's face for the other apps (agenda, chats, marketing, odoo_sync): find or create a lead by
+phone, set where it came from, write to its history, the few lead changes other apps make, and what the
+accounting sync reads and reports about sales documents. Other apps use only this module (and
+`crm.models` for reading and linking: Lead, SalesDocument, SalesDocumentLine, Product); the rest of `crm`
+is its own.
 
 Every function takes the company explicitly and checks the connection is in its schema
 (`core.tenancy.check_tenant`). `actor` is a person, a `core.actors.Actor` (the AI agent, the system, a lead
@@ -9,11 +11,13 @@ on a public page) or None for the system.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
 
 from core.phones import normalize_phone
 from core.tenancy import check_tenant
-from crm.models import Lead, Stage, TimelineEntry
+from crm.models import Lead, SalesDocument, Stage, TimelineEntry
 from crm.services import leads as lead_services
 from crm.services.timeline import timeline_add as _timeline_add
 
@@ -135,3 +139,48 @@ def pipeline_stages() -> list[Stage]:
     from crm.selectors.leads import stages
 
     return stages()
+
+
+# Sales documents, for the accounting sync (odoo_sync) ----------------------------------------------------
+
+
+def documents_for_sync(*, tenant, ids) -> list[SalesDocument]:
+    """The documents with these ids (unknown ids left out), in id order, with their lead, seller, parent,
+    lines (with their products) and payments already read."""
+    from crm.selectors.sales_documents import documents_for_sync as read
+
+    check_tenant(tenant)
+    return read(ids=ids)
+
+
+def document_mark_posted_from_external(*, tenant, document: SalesDocument, actor=None) -> SalesDocument:
+    """The accounting system posted this invoice or credit note. A draft is posted here too (numbered,
+    audited, in the lead's history); a posted, partly paid or paid one is returned unchanged, so calling
+    this again is harmless. Raises ApplicationError for another kind or a cancelled document."""
+    from crm.services.sales_documents_flow import mark_posted_from_external
+
+    check_tenant(tenant)
+    return mark_posted_from_external(document=document, actor=actor)
+
+
+def document_mark_paid_from_external(
+    *, tenant, document: SalesDocument, amount_paid: Decimal, actor=None
+) -> SalesDocument:
+    """The accounting system says `amount_paid` of this invoice is paid in all. More than recorded here:
+    the difference becomes one payment (bank transfer, marked as from accounting, never more than is due)
+    and the invoice is partly paid or paid; otherwise nothing changes (idempotent). A draft is posted
+    first. Raises ApplicationError for another kind or a cancelled invoice."""
+    from crm.services.sales_documents_flow import mark_paid_from_external
+
+    check_tenant(tenant)
+    return mark_paid_from_external(document=document, amount_paid=amount_paid, actor=actor)
+
+
+def document_flag_external_cancel(*, tenant, document: SalesDocument, actor=None, note: str = "") -> SalesDocument:
+    """The accounting system cancelled this document. Nothing is cancelled here (a posted invoice is
+    corrected by a person, with a credit note); the document page shows `note` until then. Audited and
+    in the lead's history once per distinct note."""
+    from crm.services.sales_documents_flow import flag_external_cancel
+
+    check_tenant(tenant)
+    return flag_external_cancel(document=document, actor=actor, note=note)

@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from crm.views import board, dashboard, detail, imports, lead_page, leads, lost_reasons, merge, stages
+from crm.views import (
+    board,
+    dashboard,
+    detail,
+    documents,
+    imports,
+    lead_page,
+    leads,
+    lost_reasons,
+    merge,
+    products,
+    stages,
+)
 
 app_name = "crm"
 
@@ -51,4 +63,31 @@ urlpatterns = [
     path("pipeline/lost-reasons/<int:pk>/toggle/", lost_reasons.lost_reason_toggle, name="lost-reason-toggle"),
     path("pipeline/lost-reasons/<int:pk>/move/", lost_reasons.lost_reason_move_view, name="lost-reason-move"),
     path("pipeline/lost-reasons/<int:pk>/delete/", lost_reasons.lost_reason_delete_view, name="lost-reason-delete"),
+    path("documents/", documents.document_list_view, name="document-list"),
+    path("documents/orders/", documents.document_kanban_view, name="document-kanban"),
+    path("documents/new/", documents.document_create_view, name="document-create"),
+    path("documents/settings/", documents.document_settings_view, name="document-settings"),
+    path("documents/<int:pk>/", documents.document_detail_view, name="document-detail"),
+    path("documents/<int:pk>/edit/", documents.document_edit_view, name="document-edit"),
+    path("documents/<int:pk>/lines/", documents.document_lines_view, name="document-lines"),
+    path("documents/<int:pk>/lines/add/", documents.document_line_add_view, name="document-line-add"),
+    path(
+        "documents/<int:pk>/lines/<int:line_id>/product/",
+        documents.document_line_product_view,
+        name="document-line-product",
+    ),
+    path(
+        "documents/<int:pk>/lines/<int:line_id>/delete/",
+        documents.document_line_delete_view,
+        name="document-line-delete",
+    ),
+    path("documents/<int:pk>/do/<slug:action>/", documents.document_action_view, name="document-action"),
+    path("documents/<int:pk>/payments/", documents.document_payment_view, name="document-payment"),
+    path("documents/<int:pk>/pdf/", documents.document_pdf_view, name="document-pdf"),
+    path("products/", products.product_list_view, name="product-list"),
+    path("products/new/", products.product_create_view, name="product-create"),
+    path("products/<int:pk>/edit/", products.product_edit_view, name="product-edit"),
+    path("products/import/", products.product_import_view, name="product-import"),
+    path("products/import/apply/", products.product_import_apply_view, name="product-import-apply"),
+    path("products/import/discard/", products.product_import_discard_view, name="product-import-discard"),
 ]

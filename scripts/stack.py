@@ -206,11 +206,11 @@ def test(args: list[str]) -> int:
     return subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env)
 
 
-def bench(args: list[str]) -> int:
-    """Migrates, then measures the CRM pages on a throwaway tenant (crm bench_crm; JSON on stdout)."""
+def bench(args: list[str], command: str = "bench_crm", defaults: tuple[str, ...] = ("--leads", "50000")) -> int:
+    """Migrates, then measures pages on a throwaway tenant (bench_crm or bench_documents; JSON on stdout)."""
     env = service_env()
     manage(env, "migrate", "--noinput", "-v", "0")
-    return subprocess.call([PYTHON, "manage.py", "bench_crm", *(args or ["--leads", "50000"])], cwd=ROOT, env=env)
+    return subprocess.call([PYTHON, "manage.py", command, *(args or defaults)], cwd=ROOT, env=env)
 
 
 def bench_agenda(args: list[str]) -> int:
@@ -258,8 +258,11 @@ def main(argv: list[str]) -> int:
         env = service_env()
         manage(env, "migrate", "--noinput", "-v", "0")
         return subprocess.call([PYTHON, "manage.py", *argv[1:]], cwd=ROOT, env=env)
+    if command == "bench-documents":
+        return bench(argv[1:], "bench_documents", ())
     print(
-        "usage: stack.py run | test [pytest args] | bench [bench_crm args] | bench-agenda [args] | env | stop",
+        "usage: stack.py run | test [pytest args] | bench [bench_crm args] | bench-agenda [args]"
+        " | bench-documents [args] | manage <command> [args] | env | stop",
         file=sys.stderr,
     )
     return 2

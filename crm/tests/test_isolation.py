@@ -26,10 +26,33 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
 from core.models import AuditEntry
-from crm.models import ImportJob, Lead, LeadDocument, LeadRedirect, LostReason, Stage, TimelineEntry
+from crm.models import (
+    DocumentSequence,
+    DocumentSettings,
+    ImportJob,
+    Lead,
+    LeadDocument,
+    LeadRedirect,
+    LostReason,
+    Payment,
+    Product,
+    SalesDocument,
+    SalesDocumentLine,
+    Stage,
+    TimelineEntry,
+)
 from crm.services.documents import document_upload
 from crm.services.imports import import_job_create
+from crm.services.sales_documents import document_create, tenant_today
+from crm.services.sales_documents_flow import (
+    document_post,
+    order_confirm,
+    payment_record,
+    quote_accept,
+    quote_convert,
+)
 from crm.services.timeline import note_add
+from crm.tests.documents_factories import ProductFactory
 from crm.tests.factories import LeadFactory, stage
 from crm.tests.helpers import PDF, stored_files
 from tenants.models import Role
@@ -49,6 +72,8 @@ SECRETS = {
     "document": "plan-secreto-5521.pdf",
     "import file": "acme-secret-import-8843.csv",
     "import row": "Ximena Importada",
+    "document line": "Bespoke turbine 6617",
+    "customer details": "Calle Secreta 77, Madrid",
 }
 
 
@@ -61,6 +86,11 @@ class World:
     document: LeadDocument
     job: ImportJob
     stages: dict[str, Stage]
+    quote: SalesDocument
+    order: SalesDocument
+    invoice: SalesDocument
+    product: Product
+    quote_line_id: int
     note: TimelineEntry | None = None
     reason: LostReason | None = None
 
@@ -69,7 +99,7 @@ class World:
 def world(acme, owner, make_member, media_root) -> World:
     seller_a = make_member(acme, Role.SELLER, full_name="Seller Alpha", email="alpha.seller@acme.example")
     seller_b = make_member(acme, Role.SELLER, full_name="Seller Bravo", email="bravo.seller@acme.example")
-    with schema_context("acme"):
+    with tenant_context(acme):
         lead = LeadFactory(
             first_name=SECRETS["first name"],
             last_name=SECRETS["last name"],
@@ -87,7 +117,42 @@ def world(acme, owner, make_member, media_root) -> World:
         csv = f"phone,name\n+34600111222,{SECRETS['import row']}\n".encode()
         job = import_job_create(name=SECRETS["import file"], data=csv, actor=seller_a.user)
         stages = {each.key: each for each in Stage.objects.all()}
-    return World(owner, seller_a, seller_b, lead, document, job, stages, note, reason)
+        # Products are the company's catalogue (every seller reads it): its name is no secret.
+        product = ProductFactory(name="Catalogue bolt", sku="BOLT-1")
+        secret_line = {
+            "description": SECRETS["document line"],
+            "quantity": 2,
+            "unit_price": 1500,
+            "tax_rate": 21,
+        }
+        quote = document_create(lead=lead, kind="quote", actor=seller_a.user, lines=[secret_line, {"product": product}])
+        SalesDocument.objects.filter(pk=quote.pk).update(customer_details=SECRETS["customer details"])
+        accepted = document_create(lead=lead, kind="quote", actor=seller_a.user, lines=[secret_line])
+        quote_accept(document=accepted, actor=seller_a.user)
+        order = order_confirm(document=quote_convert(document=accepted, actor=seller_a.user), actor=seller_a.user)
+        invoice = document_create(lead=lead, kind="invoice", actor=owner.user, lines=[secret_line])
+        document_post(document=invoice, actor=owner.user)
+        payment_record(document=invoice, amount=100, on=tenant_today(), method="cash", actor=owner.user)
+        quote.refresh_from_db()
+        order.refresh_from_db()
+        invoice.refresh_from_db()
+        quote_line_id = quote.lines.order_by("pk").values_list("pk", flat=True).first()
+    return World(
+        owner,
+        seller_a,
+        seller_b,
+        lead,
+        document,
+        job,
+        stages,
+        quote,
+        order,
+        invoice,
+        product,
+        quote_line_id,
+        note,
+        reason,
+    )
 
 
 def acme_state(world: World, media_root) -> dict:
@@ -110,6 +175,12 @@ def acme_state(world: World, media_root) -> dict:
             "stages": list(Stage.objects.order_by("pk").values_list("pk", "name", "position", "kind")),
             "lost reasons": list(LostReason.objects.order_by("pk").values_list("pk", "name", "position", "active")),
             "redirects": list(LeadRedirect.objects.values_list("old_id", "lead_id")),
+            "sales documents": list(SalesDocument.objects.order_by("pk").values()),
+            "document lines": list(SalesDocumentLine.objects.order_by("pk").values()),
+            "payments": list(Payment.objects.order_by("pk").values()),
+            "sequences": list(DocumentSequence.objects.order_by("pk").values()),
+            "products": list(Product.objects.order_by("pk").values()),
+            "document settings": list(DocumentSettings.objects.values()),
             # B's own export of their own leads is audited; anything B did to A's lead shows above.
             "audit": list(
                 AuditEntry.objects.exclude(actor=world.seller_b.user).order_by("pk").values_list("pk", flat=True)
@@ -161,6 +232,32 @@ def _lead_form(w: World) -> dict:
 
 def _all_stage_ids(w: World) -> str:
     return ",".join(str(each.pk) for each in w.stages.values())
+
+
+def _doc_url(name: str, suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/documents/{getattr(w, name).pk}/{suffix}"
+
+
+def _line_url(suffix: str) -> Callable[[World], str]:
+    return lambda w: f"/documents/{w.quote.pk}/lines/{w.quote_line_id}/{suffix}"
+
+
+def _line_data(w: World) -> dict:
+    line = w.quote_line_id
+    return {f"l{line}-description": "Injected", f"l{line}-quantity": "99", f"l{line}-unit_price": "1"}
+
+
+def _action(name: str, action: str, data=None) -> Probe:
+    return Probe("post", _doc_url(name, f"do/{action}/"), data or (lambda w: {}))
+
+
+_PRODUCT_FORM = {"name": "Injected", "sku": "INJ", "unit_price": "1", "tax_rate": "0", "active": "on"}
+_SETTINGS_FORM = {"legal_name": "Injected", "payment_terms_days": "1", "quote_validity_days": "1",
+                  "default_tax_rate": "0", "tax_rounding": "per_line"}  # fmt: skip
+
+
+def _product_csv() -> SimpleUploadedFile:
+    return SimpleUploadedFile("products.csv", b"name,sku,price\nInjected,INJ,1\n")
 
 
 COVERED: dict[str, list[Probe]] = {
@@ -291,6 +388,67 @@ COVERED: dict[str, list[Probe]] = {
     "crm:stage-rename": [Probe("post", _stage_url("rename/"), lambda w: {"name": "Injected"}, seller_status=403)],
     "crm:stage-move": [Probe("post", _stage_url("move/"), lambda w: {"direction": "down"}, seller_status=403)],
     "crm:stage-delete": [Probe("post", _stage_url("delete/"), seller_status=403)],
+    "crm:document-list": [
+        Probe("get", lambda w: f"/documents/?lead={w.lead.pk}", seller_status=200),
+        Probe("get", lambda w: f"/documents/?seller={w.seller_a.user_id}&kind=invoice", seller_status=200),
+        Probe("get", lambda w: "/documents/?q=Hushhush", seller_status=200),
+    ],
+    "crm:document-kanban": [
+        Probe("get", lambda w: f"/documents/orders/?seller={w.seller_a.user_id}", seller_status=200)
+    ],
+    "crm:document-create": [
+        Probe("get", lambda w: f"/documents/new/?kind=quote&q={SECRETS['last name']}", seller_status=200),
+        Probe("post", lambda w: "/documents/new/", lambda w: {"lead": w.lead.pk, "kind": "quote"}),
+    ],
+    "crm:document-settings": [
+        Probe("get", lambda w: "/documents/settings/", seller_status=403),
+        Probe("post", lambda w: "/documents/settings/", lambda w: _SETTINGS_FORM, seller_status=403),
+    ],
+    "crm:document-detail": [Probe("get", _doc_url("quote")), Probe("get", _doc_url("invoice"))],
+    "crm:document-edit": [
+        Probe("post", _doc_url("quote", "edit/"), lambda w: {"customer_name": "Injected", "notes": "Injected"})
+    ],
+    "crm:document-lines": [Probe("post", _doc_url("quote", "lines/"), _line_data)],
+    "crm:document-line-add": [Probe("post", _doc_url("quote", "lines/add/"), lambda w: {"product": w.product.pk})],
+    "crm:document-line-product": [Probe("post", _line_url("product/"), lambda w: {"product": w.product.pk})],
+    "crm:document-line-delete": [Probe("post", _line_url("delete/"))],
+    "crm:document-action": [
+        _action("quote", "send"),
+        _action("quote", "accept"),
+        _action("quote", "cancel", lambda w: {"reason": "Injected"}),
+        _action("order", "deliver"),
+        _action("order", "invoice"),
+        _action("order", "cancel"),
+        _action("invoice", "credit"),
+        _action("invoice", "send"),
+    ],
+    "crm:document-payment": [
+        Probe(
+            "post",
+            _doc_url("invoice", "payments/"),
+            lambda w: {"amount": "1", "date": timezone.now().date().isoformat(), "method": "cash"},
+        )
+    ],
+    "crm:document-pdf": [Probe("get", _doc_url("quote", "pdf/")), Probe("get", _doc_url("invoice", "pdf/?download=1"))],
+    "crm:product-list": [Probe("get", lambda w: "/products/?show=all", seller_status=200)],
+    "crm:product-create": [
+        Probe("get", lambda w: "/products/new/", seller_status=403),
+        Probe("post", lambda w: "/products/new/", lambda w: _PRODUCT_FORM, seller_status=403),
+    ],
+    "crm:product-edit": [
+        Probe("get", lambda w: f"/products/{w.product.pk}/edit/", seller_status=403),
+        Probe("post", lambda w: f"/products/{w.product.pk}/edit/", lambda w: _PRODUCT_FORM, seller_status=403),
+    ],
+    "crm:product-import": [
+        Probe("get", lambda w: "/products/import/", seller_status=403),
+        Probe("post", lambda w: "/products/import/", lambda w: {"file": _product_csv()}, seller_status=403),
+    ],
+    "crm:product-import-apply": [
+        Probe("post", lambda w: "/products/import/apply/", lambda w: {"token": "0" * 32}, seller_status=403)
+    ],
+    "crm:product-import-discard": [
+        Probe("post", lambda w: "/products/import/discard/", lambda w: {"token": "0" * 32}, seller_status=403)
+    ],
 }
 
 PROBES = [(name, index, probe) for name, probes in COVERED.items() for index, probe in enumerate(probes)]
@@ -356,6 +514,11 @@ def test_the_telltale_values_do_show_where_they_may(world, client_for):
         assert SECRETS[label] in detail, label
     for label in ("import file", "import row"):
         assert SECRETS[label] in imports, label
+    quote = _body(owner.get(f"/documents/{world.quote.pk}/"))
+    for label in ("document line", "customer details", "company"):
+        assert SECRETS[label] in quote, label
+    assert SECRETS["document line"] in _body(seller_a.get(f"/documents/{world.invoice.pk}/"))
+    assert SECRETS["company"] in _body(owner.get("/documents/?q=Hushhush"))
     column = seller_a.get(f"/pipeline/columns/?stages={_all_stage_ids(world)}")
     assert _leaks(column) == ["first name", "last name", "company"]
 

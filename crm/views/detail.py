@@ -23,6 +23,7 @@ from crm.services.documents import document_upload
 from crm.services.leads import lead_assign, lead_move
 from crm.services.lost_reasons import offered_reasons
 from crm.services.timeline import call_log, note_add
+from crm.views.documents import lead_documents_context
 from tenants.access import roles_required
 from tenants.models import Role
 
@@ -72,6 +73,7 @@ def _context(request, lead: Lead, **extra) -> dict:
         "lost_reasons": offered_reasons(),
         "lost_stage": next((stage for stage in stages() if stage.kind == Stage.Kind.LOST), None),
         "whatsapp_url": "" if lead.erased_at else f"https://wa.me/{digits(lead.phone)}",
+        **lead_documents_context(request, lead),
         **extra,
     }
     if "timeline" not in context:

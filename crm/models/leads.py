@@ -1,4 +1,4 @@
-"""CRM models (tenant schema): stages, leads, tags, the customer history timeline, documents, imports."""
+"""CRM models of leads (tenant schema): stages, leads, tags, the customer history timeline, lead files, imports."""
 
 from __future__ import annotations
 
