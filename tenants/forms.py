@@ -215,6 +215,10 @@ def credential_form_class(kind: str, *, stored: bool = True) -> type[forms.Form]
                 widget=widget,
                 help_text=_("Leave empty to keep the stored value.") if stored else "",
             )
+        elif field.choices:
+            fields[field.name] = forms.ChoiceField(
+                label=field.label, choices=field.choices, required=False, initial=field.choices[0][0]
+            )
         else:
             fields[field.name] = forms.CharField(label=field.label, required=False, max_length=255)
     return type(f"{kind.title()}CredentialForm", (forms.Form,), fields)
