@@ -28,6 +28,8 @@ class SecretField:
     name: str
     label: str
     secret: bool = True
+    # For a non-secret field with a fixed set of values: (value, label) pairs, the first the default.
+    choices: tuple = ()
 
 
 # What each external system needs. Non-secret fields (ids, URLs) are shown back in full.
@@ -44,9 +46,13 @@ CREDENTIAL_FIELDS: dict[str, list[SecretField]] = {
         SecretField("api_key", _("API key")),
         SecretField("webhook_secret", _("Webhook signing secret")),
     ],
+    # Either a service account (its JSON key) or an OAuth client with a refresh token (agenda's client).
     Credential.Kind.GOOGLE: [
         SecretField("calendar_id", _("Calendar id"), secret=False),
         SecretField("service_account_json", _("Service account JSON")),
+        SecretField("client_id", _("OAuth client id"), secret=False),
+        SecretField("client_secret", _("OAuth client secret")),
+        SecretField("refresh_token", _("OAuth refresh token")),
     ],
     Credential.Kind.META: [
         SecretField("ad_account_id", _("Ad account id"), secret=False),
@@ -58,6 +64,16 @@ CREDENTIAL_FIELDS: dict[str, list[SecretField]] = {
         SecretField("database", _("Database"), secret=False),
         SecretField("username", _("User"), secret=False),
         SecretField("api_key", _("API key or password")),
+        SecretField(
+            "protocol",
+            _("Protocol"),
+            secret=False,
+            choices=(
+                ("xmlrpc", _("XML-RPC (Odoo 14 to 18)")),
+                ("jsonrpc", _("JSON-RPC through odoorpc (Odoo 14 to 18)")),
+                ("json2", _("JSON-2 API with a bearer API key (Odoo 19 and later)")),
+            ),
+        ),
     ],
 }
 

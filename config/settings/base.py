@@ -191,6 +191,9 @@ STORAGES = {
 # with the first). The development default is derived from SECRET_KEY so a fresh clone just works.
 VAULT_KEYS = env.list("VAULT_KEYS", default=[])
 
+# Seconds every call to a company's Odoo may take before it counts as failed (and is retried).
+ODOO_TIMEOUT = env.float("ODOO_TIMEOUT", default=20.0)
+
 # Throttles for login, registration and password reset: (attempts, seconds). Sign-in failures count per
 # address, per account and address, and against a slower per-account ceiling that browsers the person has
 # signed in with before are exempt from (tenants/throttles.py), so a stranger cannot lock them out.
@@ -202,7 +205,11 @@ THROTTLE_PASSWORD_RESET_IP = (5, 60 * 60)
 THROTTLE_PASSWORD_RESET_ACCOUNT = (3, 60 * 60)
 
 # Called by `manage.py seed_demo` inside each demo tenant's schema: seed(*, tenant, stdout).
-DEMO_SEEDERS = ["crm.demo.seed", "crm.documents_demo.seed"]
+DEMO_SEEDERS = ["crm.demo.seed", "agenda.demo.seed", "crm.documents_demo.seed"]
+
+# Google Calendar client: "real" (google-api-python-client with the vault's credentials) or the dotted path
+# of a class taking the tenant (tests use the in-memory fake).
+AGENDA_GOOGLE_CLIENT = env("AGENDA_GOOGLE_CLIENT", default="real")
 
 
 from config.settings.celery import *  # noqa: E402
