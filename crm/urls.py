@@ -67,6 +67,11 @@ urlpatterns = [
     path("documents/orders/", documents.document_kanban_view, name="document-kanban"),
     path("documents/new/", documents.document_create_view, name="document-create"),
     path("documents/settings/", documents.document_settings_view, name="document-settings"),
+    path(
+        "documents/from-appointment/<int:appointment_id>/",
+        documents.document_from_appointment_view,
+        name="document-from-appointment",
+    ),
     path("documents/<int:pk>/", documents.document_detail_view, name="document-detail"),
     path("documents/<int:pk>/edit/", documents.document_edit_view, name="document-edit"),
     path("documents/<int:pk>/lines/", documents.document_lines_view, name="document-lines"),

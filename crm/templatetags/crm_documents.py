@@ -106,3 +106,16 @@ def kind_label(kind: str) -> str:
 @register.filter
 def state_label(state: str) -> str:
     return str(STATE_LABELS.get(state, state))
+
+
+@register.simple_tag(takes_context=True)
+def visit_invoice(context, appointment):
+    """For an agenda appointment's popover: {"invoice": the invoice made for it or None, "can": whether this
+    member may invoice the visit}. One query, for owners only (they alone see the calendar and invoice)."""
+    membership = context.get("membership")
+    if membership is None or membership.role != "owner":
+        return {"can": False, "invoice": None}
+    from crm.services.sales_documents import appointment_invoice
+
+    open_visit = appointment.status not in ("cancelled", "no_show")
+    return {"can": open_visit, "invoice": appointment_invoice(appointment_id=appointment.pk)}

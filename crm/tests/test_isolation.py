@@ -91,6 +91,7 @@ class World:
     invoice: SalesDocument
     product: Product
     quote_line_id: int
+    appointment_id: int
     note: TimelineEntry | None = None
     reason: LostReason | None = None
 
@@ -137,6 +138,7 @@ def world(acme, owner, make_member, media_root) -> World:
         order.refresh_from_db()
         invoice.refresh_from_db()
         quote_line_id = quote.lines.order_by("pk").values_list("pk", flat=True).first()
+        appointment_id = _visit(lead, seller_a)
     return World(
         owner,
         seller_a,
@@ -150,9 +152,24 @@ def world(acme, owner, make_member, media_root) -> World:
         invoice,
         product,
         quote_line_id,
+        appointment_id,
         note,
         reason,
     )
+
+
+def _visit(lead: Lead, seller) -> int:
+    """A completed appointment of the lead (for "invoice this visit")."""
+    from agenda.models import Appointment
+    from agenda.tests.factories import make_service
+
+    start = timezone.now() - timedelta(days=1)
+    end = start + timedelta(minutes=30)
+    service = make_service(sellers=[seller], name="Visit")
+    appointment = Appointment.objects.create(
+        lead=lead, service=service, seller=seller.user, start=start, end=end, busy_until=end, status="completed"
+    )
+    return appointment.pk
 
 
 def acme_state(world: World, media_root) -> dict:
@@ -403,6 +420,9 @@ COVERED: dict[str, list[Probe]] = {
     "crm:document-settings": [
         Probe("get", lambda w: "/documents/settings/", seller_status=403),
         Probe("post", lambda w: "/documents/settings/", lambda w: _SETTINGS_FORM, seller_status=403),
+    ],
+    "crm:document-from-appointment": [
+        Probe("post", lambda w: f"/documents/from-appointment/{w.appointment_id}/", seller_status=403)
     ],
     "crm:document-detail": [Probe("get", _doc_url("quote")), Probe("get", _doc_url("invoice"))],
     "crm:document-edit": [

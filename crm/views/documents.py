@@ -168,6 +168,28 @@ def document_create_view(request):
     return TemplateResponse(request, "crm/documents/document_create.html", context)
 
 
+@roles_required(Role.OWNER)
+@require_POST
+def document_from_appointment_view(request, appointment_id: int):
+    """ "Invoice this visit", from an appointment of the agenda: the draft invoice opens (or the one already
+    made for it). Owners only: they alone both see the calendar and write invoices."""
+    from agenda.selectors import visible_appointment
+
+    appointment = visible_appointment(membership=request.membership, appointment_id=appointment_id)
+    if appointment is None:
+        raise Http404
+    try:
+        invoice = edits.invoice_for_appointment(appointment=appointment, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        existing = error.extra.get("document")
+        if isinstance(existing, SalesDocument):
+            return _go(request, reverse("crm:document-detail", args=[existing.pk]))
+        return _go(request, reverse("crm:lead-detail", args=[appointment.lead_id]))
+    messages.success(request, _("Invoice for the visit prepared: check it, then post it."))
+    return _go(request, reverse("crm:document-detail", args=[invoice.pk]))
+
+
 def visible_or_all_leads(request):
     """The leads a member may start documents for: sellers their own; owners and accountants all."""
     if request.membership.role == Role.ACCOUNTANT:
