@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages messages-check bench bench-documents bench-odoo clean screenshots
+.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants bench-documents bench-odoo clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ screenshots: $(STAMP)
 bench: $(STAMP)
 	$(PY) scripts/stack.py bench $(ARGS)
 
+# Seeds a throwaway company with 20 sellers and 5,000 appointments and measures the agenda (JSON).
+bench-agenda: $(STAMP)
+	$(PY) scripts/stack.py bench-agenda $(ARGS)
+
+# Creates many throwaway companies and measures creation, migrate, sizes, a page: make bench-tenants ARGS="--companies 1000"
+bench-tenants: $(STAMP)
+	$(PY) scripts/stack.py manage bench_tenants $(ARGS)
 # Seeds a throwaway tenant with 20,000 sales documents (100,000 lines) and measures the documents pages:
 # make bench-documents ARGS="--documents 20000 --lines 100000 --requests 30"
 bench-documents: $(STAMP)

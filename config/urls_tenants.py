@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("core.urls")),
     path("odoo/", include("odoo_sync.urls")),
     path("", include("crm.urls")),
+    path("", include("agenda.urls")),
     path("", include("tenants.urls_tenant")),
 ]

@@ -213,6 +213,13 @@ def bench(args: list[str], command: str = "bench_crm", defaults: tuple[str, ...]
     return subprocess.call([PYTHON, "manage.py", command, *(args or defaults)], cwd=ROOT, env=env)
 
 
+def bench_agenda(args: list[str]) -> int:
+    """Migrates, then measures the agenda on a throwaway tenant (agenda bench_agenda; JSON on stdout)."""
+    env = service_env()
+    manage(env, "migrate", "--noinput", "-v", "0")
+    return subprocess.call([PYTHON, "manage.py", "bench_agenda", *args], cwd=ROOT, env=env)
+
+
 def stop_services() -> int:
     pidfile = VAR / "redis" / "redis.pid"
     if _redis_running(pidfile):
@@ -244,14 +251,21 @@ def main(argv: list[str]) -> int:
         return stop_services()
     if command == "bench":
         return bench(argv[1:])
+    if command == "bench-agenda":
+        return bench_agenda(argv[1:])
+    if command == "manage":
+        # Any management command against the embedded services, after migrating (benchmarks use it).
+        env = service_env()
+        manage(env, "migrate", "--noinput", "-v", "0")
+        return subprocess.call([PYTHON, "manage.py", *argv[1:]], cwd=ROOT, env=env)
     if command == "bench-documents":
         return bench(argv[1:], "bench_documents", ())
     if command == "bench-odoo":
         # pushes orders to a fake Odoo with Celery workers (odoo_sync bench_odoo)
         return bench(argv[1:], "bench_odoo", ("--orders", "200", "--workers", "2"))
     print(
-        "usage: stack.py run | test [pytest args] | bench [bench_crm args] | bench-documents [bench_documents args]"
-        " | bench-odoo [bench_odoo args] | env | stop",
+        "usage: stack.py run | test [pytest args] | bench [bench_crm args] | bench-agenda [args]"
+        " | bench-documents [args] | bench-odoo [args] | manage <command> [args] | env | stop",
         file=sys.stderr,
     )
     return 2

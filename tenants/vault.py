@@ -46,9 +46,13 @@ CREDENTIAL_FIELDS: dict[str, list[SecretField]] = {
         SecretField("api_key", _("API key")),
         SecretField("webhook_secret", _("Webhook signing secret")),
     ],
+    # Either a service account (its JSON key) or an OAuth client with a refresh token (agenda's client).
     Credential.Kind.GOOGLE: [
         SecretField("calendar_id", _("Calendar id"), secret=False),
         SecretField("service_account_json", _("Service account JSON")),
+        SecretField("client_id", _("OAuth client id"), secret=False),
+        SecretField("client_secret", _("OAuth client secret")),
+        SecretField("refresh_token", _("OAuth refresh token")),
     ],
     Credential.Kind.META: [
         SecretField("ad_account_id", _("Ad account id"), secret=False),

@@ -29,9 +29,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"spread": 3600},
     },
+    # Agenda: due tasks, sellers' 30-minute reminders and the lead reminder hooks (every minute), and the
+    # pipeline's inactivity alerts (hourly; each breach notifies once).
+    "agenda-reminders": {
+        "task": "agenda.tasks.agenda_reminders_task",
+        "schedule": crontab(),
+        "options": {"spread": 45},
+    },
+    "agenda-inactivity-alerts": {
+        "task": "agenda.tasks.inactivity_alerts_task",
+        "schedule": crontab(minute=20),
+        "options": {"spread": 1800},
+    },
     # Reads invoices and deliveries back from each company's Odoo (posted, paid, cancelled).
     "odoo-pull": {
         "task": "odoo_sync.tasks.pull_task",
         "schedule": crontab(minute="*/15"),
+        "options": {"spread": 600},
     },
 }

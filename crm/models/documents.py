@@ -136,6 +136,9 @@ class SalesDocument(TimeStampedModel):
     notes = models.TextField(_("notes"), blank=True)
     created_by = user_reference()
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # What the document was made for outside the chain, e.g. "agenda.appointment" 12 ("invoice this visit").
+    origin_type = models.CharField(_("made for"), max_length=64, blank=True)
+    origin_id = models.CharField(max_length=64, blank=True)
     # Set when the accounting system says it cancelled the document: a person decides what to do here.
     external_cancel_note = models.CharField(_("cancelled in accounting"), max_length=255, blank=True)
 
@@ -154,6 +157,7 @@ class SalesDocument(TimeStampedModel):
             models.Index(fields=["lead", "-issue_date"], name="salesdoc_lead_idx"),
             models.Index(fields=["root"], name="salesdoc_root_idx"),
             models.Index(fields=["kind", "total_amount"], name="salesdoc_kind_total_idx"),
+            models.Index(fields=["origin_type", "origin_id"], name="salesdoc_origin_idx"),
         ]
 
     def __str__(self) -> str:

@@ -234,6 +234,62 @@ def document_create(
     return document
 
 
+APPOINTMENT_ORIGIN = "agenda.appointment"
+
+
+def appointment_invoice(*, appointment_id: int) -> SalesDocument | None:
+    """The live (not cancelled) invoice made for this agenda appointment, if any."""
+    return (
+        SalesDocument.objects.filter(origin_type=APPOINTMENT_ORIGIN, origin_id=str(appointment_id), kind=Kind.INVOICE)
+        .exclude(state=State.CANCELLED)
+        .order_by("id")
+        .first()
+    )
+
+
+@transaction.atomic
+def invoice_for_appointment(*, appointment, actor) -> SalesDocument:
+    """ "Invoice this visit": a draft invoice for the appointment's lead, with one line for its service (name,
+    day and time, the service's price, the company's default tax rate), the appointment's seller, and the
+    appointment recorded as its origin. Once per appointment (a cancelled invoice does not count); a
+    cancelled or missed appointment is not invoiced. Raises ApplicationError otherwise, with the existing
+    invoice in `extra["document"]`."""
+    from agenda.models import Appointment
+
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",)).select_related("lead", "service").get(pk=appointment.pk)
+    )
+    if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
+        raise ApplicationError(_("A cancelled or missed appointment is not invoiced."))
+    existing = appointment_invoice(appointment_id=appointment.pk)
+    if existing is not None:
+        raise ApplicationError(
+            _("This visit is already on invoice %(number)s.") % {"number": existing.display_number},
+            extra={"document": existing},
+        )
+    tenant = current_tenant()
+    try:
+        zone = ZoneInfo(tenant.timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    when = appointment.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    document = new_document(lead=appointment.lead, kind=Kind.INVOICE, actor=actor, seller_id=appointment.seller_id)
+    document.origin_type, document.origin_id = APPOINTMENT_ORIGIN, str(appointment.pk)
+    document.save(update_fields=["origin_type", "origin_id"])
+    settings = document_settings()
+    _add_line(
+        document,
+        position=1,
+        settings=settings,
+        description=f"{appointment.service.name} · {when}",
+        quantity=Decimal(1),
+        unit_price=Decimal(appointment.service.price),
+    )
+    refresh_totals(document, settings=settings)
+    record(document=document, action="document.create", actor=actor, data={"appointment_id": appointment.pk})
+    return document
+
+
 # Header ---------------------------------------------------------------------------------------------------
 
 

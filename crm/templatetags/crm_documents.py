@@ -7,6 +7,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from crm import documents_format
+from crm.models import SalesDocument
 
 register = template.Library()
 
@@ -91,15 +92,30 @@ def history_phrase(action: str) -> str:
     return str(HISTORY_PHRASES.get(action, action))
 
 
+# Codes to their (lazy) names, built once: Model.get_FOO_display() rebuilds its choices on every call,
+# which a list of fifty rows pays a hundred times.
+KIND_LABELS = dict(SalesDocument.Kind.choices)
+STATE_LABELS = dict(SalesDocument.State.choices)
+
+
 @register.filter
 def kind_label(kind: str) -> str:
-    from crm.models import SalesDocument
-
-    return str(dict(SalesDocument.Kind.choices).get(kind, kind))
+    return str(KIND_LABELS.get(kind, kind))
 
 
 @register.filter
 def state_label(state: str) -> str:
-    from crm.models import SalesDocument
+    return str(STATE_LABELS.get(state, state))
 
-    return str(dict(SalesDocument.State.choices).get(state, state))
+
+@register.simple_tag(takes_context=True)
+def visit_invoice(context, appointment):
+    """For an agenda appointment's popover: {"invoice": the invoice made for it or None, "can": whether this
+    member may invoice the visit}. One query, for owners only (they alone see the calendar and invoice)."""
+    membership = context.get("membership")
+    if membership is None or membership.role != "owner":
+        return {"can": False, "invoice": None}
+    from crm.services.sales_documents import appointment_invoice
+
+    open_visit = appointment.status not in ("cancelled", "no_show")
+    return {"can": open_visit, "invoice": appointment_invoice(appointment_id=appointment.pk)}

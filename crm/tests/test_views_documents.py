@@ -256,6 +256,24 @@ def test_adding_choosing_a_product_and_removing_lines(lead, owner, client_for):
     assert list(quote.lines.values_list("description", "unit_price")) == [("Standing desk", D("450"))]
 
 
+def test_a_lines_product_list_loads_when_it_is_to_be_changed_with_its_product_selected(lead, owner, client_for):
+    desk, lamp = ProductFactory(name="Desk"), ProductFactory(name="Lamp")
+    quote = make_document(lead, owner.user, lines=[{"product": lamp}, line("Free")])
+    with_product, free = quote.lines.order_by("position")
+    client = client_for(owner)
+
+    page = client.get(f"/documents/{quote.pk}/").content.decode()
+    chosen = client.get(f"/documents/{quote.pk}/lines/{with_product.pk}/product/", **HTMX).content.decode()
+    unchosen = client.get(f"/documents/{quote.pk}/lines/{free.pk}/product/", **HTMX).content.decode()
+    missing = client.get(f"/documents/{quote.pk}/lines/{10**9}/product/", **HTMX)
+
+    assert page.count(f'<option value="{desk.pk}">') == 1  # only in the "add a line" list
+    assert f'<option value="{lamp.pk}" selected>Lamp ({lamp.sku})</option>' in chosen
+    assert f'<option value="{desk.pk}">Desk ({desk.sku})</option>' in chosen
+    assert "selected" not in unchosen
+    assert missing.status_code == 404
+
+
 def test_a_plain_post_of_every_line_saves_them_without_javascript(lead, owner, client_for):
     quote = make_document(lead, owner.user, lines=[line("A"), line("B")])
     first, second = quote.lines.order_by("position")

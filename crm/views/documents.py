@@ -168,6 +168,28 @@ def document_create_view(request):
     return TemplateResponse(request, "crm/documents/document_create.html", context)
 
 
+@roles_required(Role.OWNER)
+@require_POST
+def document_from_appointment_view(request, appointment_id: int):
+    """ "Invoice this visit", from an appointment of the agenda: the draft invoice opens (or the one already
+    made for it). Owners only: they alone both see the calendar and write invoices."""
+    from agenda.selectors import visible_appointment
+
+    appointment = visible_appointment(membership=request.membership, appointment_id=appointment_id)
+    if appointment is None:
+        raise Http404
+    try:
+        invoice = edits.invoice_for_appointment(appointment=appointment, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        existing = error.extra.get("document")
+        if isinstance(existing, SalesDocument):
+            return _go(request, reverse("crm:document-detail", args=[existing.pk]))
+        return _go(request, reverse("crm:lead-detail", args=[appointment.lead_id]))
+    messages.success(request, _("Invoice for the visit prepared: check it, then post it."))
+    return _go(request, reverse("crm:document-detail", args=[invoice.pk]))
+
+
 def visible_or_all_leads(request):
     """The leads a member may start documents for: sellers their own; owners and accountants all."""
     if request.membership.role == Role.ACCOUNTANT:
@@ -235,11 +257,11 @@ def _available_actions(request, document: SalesDocument, progress) -> list[str]:
     return [name for name in offered if can_act(membership=request.membership, document=document, operation=name)]
 
 
-def _product_options(document: SalesDocument, products: list[Product], lines) -> tuple[str, dict[int, str]]:
-    """The products' <option>s, rendered once: for the "add a line" list (with prices) and for each line's
-    own list (its product selected). A draft with many lines and a large catalogue renders in time."""
+def _product_options(document: SalesDocument, products: list[Product]) -> tuple[str, str]:
+    """The products' <option>s, rendered once per page: with prices (the "add a line" list) and without (a
+    line's own list, loaded when its product is changed)."""
     labels = [f"{product.name} ({product.sku})" if product.sku else product.name for product in products]
-    for_lines = format_html_join(
+    plain = format_html_join(
         "",
         '<option value="{}">{}</option>',
         ((product.pk, label) for product, label in zip(products, labels, strict=True)),
@@ -252,14 +274,7 @@ def _product_options(document: SalesDocument, products: list[Product], lines) ->
             for product, label in zip(products, labels, strict=True)
         ),
     )
-    # Options escaped above; marking one of them selected keeps them safe.
-    per_line = {
-        line.pk: mark_safe(for_lines.replace(f'value="{line.product_id}"', f'value="{line.product_id}" selected', 1))
-        if line.product_id
-        else for_lines
-        for line in lines
-    }
-    return priced, per_line
+    return priced, plain
 
 
 def _detail_context(request, document: SalesDocument, **extra) -> dict:
@@ -267,7 +282,7 @@ def _detail_context(request, document: SalesDocument, **extra) -> dict:
     lines = document_lines(document=document)
     editable = document.is_editable and can_act(membership=request.membership, document=document, operation="edit")
     products = products_for_lines() if editable and document.kind != Kind.DELIVERY else []
-    add_options, line_options = _product_options(document, products, lines) if products else ("", {})
+    add_options, line_options = _product_options(document, products) if products else ("", "")
     progress = order_progress(order=document, lines=lines) if document.kind == Kind.ORDER else {}
     sync_template = documents_hooks.sync_template()
     context = {
@@ -279,7 +294,7 @@ def _detail_context(request, document: SalesDocument, **extra) -> dict:
         "delivery": document.kind == Kind.DELIVERY,
         "products": products,
         "add_options": add_options,
-        "line_options": line_options,
+        "product_options": line_options,
         "progress": [(line, progress[line.pk]) for line in lines] if progress else [],
         "chain": document_chain(document=document),
         "history": document_history(document=document),
@@ -403,11 +418,23 @@ def document_line_add_view(request, pk: int):
 
 
 @roles_required(*VIEW_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def document_line_product_view(request, pk: int, line_id: int):
-    """Puts the chosen product (or none) on a line: the row comes back with the product's values."""
+    """GET: the line's product list (htmx, when its product is to be changed). POST: puts the chosen product
+    (or none) on the line; the row comes back with the product's values."""
     document = _document(request, pk)
     _require(request, document, "edit")
+    if request.method == "GET":
+        response = _totals_response(request, document, "line-product-choice", row_line_id=line_id)
+        line = response.context_data.get("line")
+        if line is None:
+            raise Http404
+        options = response.context_data["product_options"]
+        if line.product_id:
+            # Escaped options; marking the line's product selected keeps them safe.
+            options = mark_safe(options.replace(f'value="{line.product_id}"', f'value="{line.product_id}" selected', 1))
+        response.context_data["choice_options"] = options
+        return response
     error_message = ""
     try:
         edits.line_set_product(document=document, line_id=line_id, product=_product(request), actor=request.user)

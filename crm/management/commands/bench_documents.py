@@ -5,9 +5,10 @@
 Creates a tenant `bench-<random>` with an owner and five sellers, seeds leads (crm.seeding) and then about
 `--documents` sales documents with `--lines` lines in all, in chains (crm.documents_bench), and requests
 as the owner through Django's test client on the tenant's host: the documents list with filters, the list
-unfiltered, the orders board, a posted invoice's page, a draft quote's page (inline editing, products
-list), and an invoice's PDF. Prints server time (median and p95 over `--requests` requests, in ms) and SQL
-queries per page as JSON. Drops the tenant afterwards unless --keep."""
+unfiltered, a search, the orders board, a posted invoice's page, a draft quote's page (inline editing),
+an invoice's PDF, and the lead list as a reference for the machine's load. Prints server time (median and
+p95 over `--requests` requests, in ms) and SQL queries per page as JSON. Drops the tenant afterwards
+unless --keep."""
 
 from __future__ import annotations
 
@@ -129,6 +130,9 @@ class Command(BaseCommand):
             "list": "/documents/",
             "list_search": f"/documents/?{urlencode({'kind': 'order', 'q': 'S'})}",
             "orders_board": "/documents/orders/",
+            # Not a documents page: the lead list, measured in the same run, tells how loaded the machine was
+            # (README's Speed section has its figures on an idle machine).
+            "reference_lead_list": "/leads/",
         }
         if invoice is not None:
             urls["invoice_page"] = f"/documents/{invoice.pk}/"
