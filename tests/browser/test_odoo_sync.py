@@ -170,6 +170,13 @@ def test_an_accountant_sends_a_posted_invoice_to_odoo_and_sees_it_arrive_live(
     expect(page.locator("main")).to_contain_text("Paid")
     assert seeded.read(lambda: SalesDocument.objects.get(pk=invoice.pk).state) == SalesDocument.State.PAID
 
+    # and the Odoo page lists it with its order and delivery, all in Odoo
+    page.get_by_role("link", name="Odoo", exact=True).click()
+    rows = page.get_by_test_id("odoo-rows").locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.get_by_test_id("odoo-status")).to_have_text(["In Odoo", "In Odoo", "In Odoo"])
+    screenshot(page, "odoo-overview")
+
 
 def test_a_refused_push_shows_odoos_message_and_goes_through_after_the_fix(
     site, worker, people, person, seeded, fake_odoo
