@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants bench-documents clean screenshots
+.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants bench-documents bench-odoo clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,11 +35,14 @@ bench-agenda: $(STAMP)
 # Creates many throwaway companies and measures creation, migrate, sizes, a page: make bench-tenants ARGS="--companies 1000"
 bench-tenants: $(STAMP)
 	$(PY) scripts/stack.py manage bench_tenants $(ARGS)
-
 # Seeds a throwaway tenant with 20,000 sales documents (100,000 lines) and measures the documents pages:
 # make bench-documents ARGS="--documents 20000 --lines 100000 --requests 30"
 bench-documents: $(STAMP)
 	$(PY) scripts/stack.py bench-documents $(ARGS)
+
+# Pushes confirmed orders to a fake Odoo with Celery workers: make bench-odoo ARGS="--orders 200 --workers 2"
+bench-odoo: $(STAMP)
+	$(PY) scripts/stack.py bench-odoo $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -24,7 +24,10 @@ def _ensure_tenant(slug: str, name: str) -> Tenant:
 
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
-        tenant = tenant_create(name=name, slug=slug, owner_email=f"founder@{slug}.test", owner_name=f"{name} Founder")
+        # Both companies have turned public registration on (new companies start without it).
+        tenant = tenant_create(
+            name=name, slug=slug, owner_email=f"founder@{slug}.test", owner_name=f"{name} Founder", listed=True
+        )
     return tenant
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", tenant_admin_site.urls),
     path("i18n/", include("core.urls_i18n")),
     path("", include("core.urls")),
+    path("odoo/", include("odoo_sync.urls")),
     path("", include("crm.urls")),
     path("", include("agenda.urls")),
     path("", include("tenants.urls_tenant")),

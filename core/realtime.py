@@ -11,7 +11,7 @@ from django_tenants.utils import get_public_schema_name
 
 logger = logging.getLogger(__name__)
 
-TOPICS = {"pipeline", "agenda", "chats", "notifications"}
+TOPICS = {"pipeline", "agenda", "chats", "notifications", "documents"}
 
 
 def group_name(schema_name: str, topic: str) -> str:

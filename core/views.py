@@ -127,7 +127,12 @@ def audit_list(request):
 
 
 def error_403(request, exception=None):
-    return TemplateResponse(request, "403.html", {}, status=403).render()
+    """A signed-in person turned away from a company they asked to join, or were removed from, is told
+    where they stand (only they learn the company's name); anyone else learns nothing of it."""
+    from tenants.selectors import membership_state
+
+    context = {"membership_state": membership_state(request)}
+    return TemplateResponse(request, "403.html", context, status=403).render()
 
 
 def error_404(request, exception=None):

@@ -21,8 +21,13 @@ AUDIT_LABELS = {
     "lead.assign": _("Lead assigned"),
     "lead.tag": _("Lead tagged"),
     "lead.note": _("Note added"),
+    "lead.note.edit": _("Note edited"),
+    "lead.note.delete": _("Note deleted"),
     "lead.call": _("Call logged"),
     "lead.document": _("Document uploaded"),
+    "lead.merge": _("Leads merged"),
+    "lead.delete": _("Lead deleted"),
+    "lead.erase": _("Personal data erased"),
     "lead.export": _("Leads exported"),
     "lead.import": _("Import started"),
     "lead.import.done": _("Import finished"),
@@ -31,6 +36,10 @@ AUDIT_LABELS = {
     "stage.rename": _("Stage renamed"),
     "stage.reorder": _("Stages reordered"),
     "stage.delete": _("Stage deleted"),
+    "lost_reason.create": _("Lost reason added"),
+    "lost_reason.update": _("Lost reason changed"),
+    "lost_reason.reorder": _("Lost reasons reordered"),
+    "lost_reason.delete": _("Lost reason deleted"),
     "product.create": _("Product added"),
     "product.update": _("Product edited"),
     "product.import": _("Products imported"),
@@ -71,5 +80,8 @@ TIMELINE_KINDS = [
     _kind("assignment", _("Assignment")),
     _kind("update", _("Update")),
     _kind("import", _("Import")),
+    _kind("merge", _("Merge")),
     _kind("sales_document", _("Sales document")),
 ]
+
+# What the CRM's own merge, deletion and erasure call in other apps: see crm.lead_hooks.

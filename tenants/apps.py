@@ -8,4 +8,9 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tenants import host_cache  # noqa: F401 - connects the cache invalidation signals
+        from tenants import (
+            host_cache,  # noqa: F401 - connects the cache invalidation signals
+            signals,
+        )
+
+        signals.connect()

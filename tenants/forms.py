@@ -38,6 +38,13 @@ class RegistrationForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     tenant = forms.ModelChoiceField(label=_("Company"), queryset=Tenant.objects.none(), empty_label=_("Choose…"))
+    message = forms.CharField(
+        label=_("Message for the owners"),
+        required=False,
+        max_length=1000,
+        help_text=_("Optional: who you are, who told you to join."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(
         label=_("Repeat the password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -68,6 +75,9 @@ class RegistrationForm(forms.Form):
 
 class RequestAccessForm(forms.Form):
     tenant = forms.ModelChoiceField(label=_("Company"), queryset=Tenant.objects.none(), empty_label=_("Choose…"))
+    message = forms.CharField(
+        label=_("Message for the owners"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,16 +110,6 @@ class ProfileForm(forms.Form):
     )
 
 
-class UpperCaseRegexField(forms.RegexField):
-    """Codes such as EUR or ES, accepted in any case and with stray spaces."""
-
-    def __init__(self, regex, **kwargs):
-        super().__init__(regex, strip=True, **kwargs)
-
-    def to_python(self, value):
-        return super().to_python(value).upper()
-
-
 class CurrencyField(forms.ChoiceField):
     """An ISO 4217 code among the currencies in use (Babel's list), named in the reader's language; accepted
     in any case and with stray spaces."""
@@ -126,31 +126,68 @@ class CurrencyField(forms.ChoiceField):
         return super().to_python(value).strip().upper()
 
 
+class UpperCaseChoiceField(forms.ChoiceField):
+    """A code chosen from a list, also accepted typed in any case and with stray spaces."""
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
 class TenantSettingsForm(forms.Form):
     name = forms.CharField(label=_("Company name"), max_length=120)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=TIMEZONE_CHOICES,
+        widget=forms.Select(attrs={"data-searchable": "", "data-search-placeholder": _("Search a city")}),
+    )
     currency = CurrencyField(
         label=_("Currency"),
         help_text=_("Changing it does not convert the amounts already entered: they are read in the new currency."),
     )
-    country = UpperCaseRegexField(
+    country = UpperCaseChoiceField(
         label=_("Country"),
-        regex=r"^[A-Z]{2}$",
-        max_length=2,
-        help_text=_("Two-letter code (ES, FR, US…) used to read phone numbers written without a prefix."),
-        error_messages={"invalid": _("Use a two-letter country code, such as ES or FR.")},
+        help_text=_("Phone numbers written without a prefix are read as this country's."),
+        widget=forms.Select(attrs={"data-searchable": "", "data-search-placeholder": _("Search a country")}),
     )
     lead_assignment = forms.ChoiceField(
         label=_("New leads"),
         choices=[("manual", _("Stay unassigned")), ("round_robin", _("Round-robin among active sellers"))],
     )
+    lead_value_confirm_above = forms.DecimalField(
+        label=_("Ask to confirm lead values above"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=_("A value higher than this asks to be confirmed, to catch a slip such as 150000 for 1500.00."),
+    )
     ai_enabled = forms.BooleanField(label=_("The AI agent answers WhatsApp"), required=False)
     calendar_provider = forms.ChoiceField(label=_("Calendar"), choices=Tenant.CalendarProvider.choices)
-    listed = forms.BooleanField(label=_("Listed on the registration page"), required=False)
+    listed = forms.BooleanField(
+        label=_("Listed for public registration"),
+        required=False,
+        help_text=_(
+            "On: the company appears on the public registration page and anyone can ask to join (an owner still "
+            "approves each request). Off: people join only when invited from the Staff page."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from tenants.choices import country_choices, timezone_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()
+        self.fields["country"].choices = country_choices()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("lead_value_confirm_above") is None:
+            cleaned.pop("lead_value_confirm_above", None)  # left empty: unchanged
+        return cleaned
 
     def clean_country(self) -> str:
-        country = self.cleaned_data["country"]
+        country = self.cleaned_data["country"].upper()
         if country not in phonenumbers.SUPPORTED_REGIONS:
             raise forms.ValidationError(_("“%(code)s” is not a country code.") % {"code": country})
         return country
@@ -177,6 +214,10 @@ def credential_form_class(kind: str, *, stored: bool = True) -> type[forms.Form]
                 required=False,
                 widget=widget,
                 help_text=_("Leave empty to keep the stored value.") if stored else "",
+            )
+        elif field.choices:
+            fields[field.name] = forms.ChoiceField(
+                label=field.label, choices=field.choices, required=False, initial=field.choices[0][0]
             )
         else:
             fields[field.name] = forms.CharField(label=field.label, required=False, max_length=255)

@@ -39,4 +39,7 @@ AUDIT_LABELS = {
     "membership.disable": _("Member disabled"),
     "membership.enable": _("Member re-enabled"),
     "member.update": _("Member edited"),
+    "invitation.create": _("Invitation sent"),
+    "invitation.revoke": _("Invitation withdrawn"),
+    "invitation.accept": _("Invitation accepted"),
 }

@@ -55,7 +55,19 @@ class Tenant(TenantMixin):
         default="manual",
     )
     listed = models.BooleanField(
-        _("listed for registration"), default=True, help_text=_("Shown in the public list people register against.")
+        _("listed for public registration"),
+        default=False,
+        help_text=_(
+            "On: the company appears on the public registration page and anyone can ask to join (an owner "
+            "still approves each request). Off: people join only by invitation."
+        ),
+    )
+    lead_value_confirm_above = models.DecimalField(
+        _("confirm lead values above"),
+        max_digits=12,
+        decimal_places=2,
+        default=1_000_000,
+        help_text=_("A lead value higher than this asks to be confirmed, to catch a typing slip."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -197,6 +209,7 @@ class Membership(TimeStampedModel):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("decided by")
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    request_message = models.TextField(_("message"), max_length=1000, blank=True)
 
     class Meta:
         ordering = ["tenant__name", "user__full_name"]
@@ -211,6 +224,44 @@ class Membership(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status == MembershipStatus.ACTIVE
+
+
+class Invitation(TimeStampedModel):
+    """An owner invites someone by email to join with a role. The emailed link carries a signed token naming
+    this row; accepting it once makes (or re-activates) the person's membership."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Invited")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Withdrawn")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("company"))
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.SELLER)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("invited by")
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("accepted by")
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    # Changes on each send, so resending makes the earlier link useless.
+    nonce = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "status"])]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} @ {self.tenant} ({self.role}, {self.status})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at > timezone.now()
 
 
 class Credential(TimeStampedModel):

@@ -52,6 +52,30 @@ def tenant_members(*, tenant: Tenant, status: str | None = None, search: str = "
     return members.order_by(waiting_first, "user__full_name", "pk")
 
 
+def membership_state(request) -> Membership | None:
+    """The signed-in user's pending or disabled membership in the request's company (None otherwise): what
+    the "no access" page tells them."""
+    user, tenant = getattr(request, "user", None), getattr(request, "tenant", None)
+    if user is None or not user.is_authenticated or tenant is None or tenant.schema_name == "public":
+        return None
+    return (
+        Membership.objects.select_related("tenant")
+        .filter(user=user, tenant=tenant, status__in=[MembershipStatus.PENDING, MembershipStatus.DISABLED])
+        .first()
+    )
+
+
+def pending_invitations(*, tenant: Tenant) -> list:
+    """Invitations not answered yet (expired ones too, so an owner can send them again), newest first."""
+    from tenants.models import Invitation
+
+    return list(
+        Invitation.objects.filter(tenant=tenant, status=Invitation.Status.PENDING)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
 def pending_count(*, tenant: Tenant) -> int:
     return Membership.objects.filter(tenant=tenant, status=MembershipStatus.PENDING).count()
 

@@ -57,9 +57,11 @@ def tenant_create(
     currency: str = "EUR",
     country: str = "ES",
     actor: User | None = None,
+    listed: bool = False,
 ) -> Tenant:
     """Creates the tenant with its schema (migrated), its `<slug>.<BASE_DOMAIN>` domain and an active
-    owner membership. The owner account is created when the email is new."""
+    owner membership. The owner account is created when the email is new. A new company is not listed for
+    public registration unless `listed` (its owners turn it on in the settings)."""
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         raise ApplicationError(_("The subdomain must be 3-42 lowercase letters, digits or dashes, not reserved."))
@@ -73,6 +75,7 @@ def tenant_create(
         timezone=timezone_name,
         currency=currency,
         country=country.upper(),
+        listed=listed,
     )
     Domain.objects.create(tenant=tenant, domain=f"{slug}.{settings.BASE_DOMAIN}", is_primary=True)
     owner = User.objects.filter(email__iexact=owner_email).first()
@@ -95,12 +98,28 @@ def tenant_create(
     return tenant
 
 
+def _supported_language(code: str | None) -> str:
+    code = (code or "")[:2]
+    return code if code in {language for language, _name in settings.LANGUAGES} else ""
+
+
 @transaction.atomic
-def user_register(*, email: str, full_name: str, password: str, tenant: Tenant, phone: str = "") -> Membership | None:
+def user_register(
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    tenant: Tenant,
+    phone: str = "",
+    language: str | None = None,
+    message: str = "",
+) -> Membership | None:
     """A person asks to join `tenant` from the public registration page. A new address gets an account and a
-    pending membership (the owners are told). An address that already has an account gets nothing created
-    and answers None: its owner is emailed, after commit and by a worker, how to sign in and ask to join.
-    The page answers the same either way, so it cannot be used to find out who has an account."""
+    pending membership (the owners are told, with `message`); the account keeps `language`, by default the
+    one the registration page was shown in (the visitor's choice on the public site). An address that
+    already has an account gets nothing created and answers None: its owner is emailed, after commit and by
+    a worker, how to sign in and ask to join. The page answers the same either way, so it cannot be used to
+    find out who has an account."""
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         make_password(password)  # the work of creating an account, so both answers take about as long
@@ -110,8 +129,9 @@ def user_register(*, email: str, full_name: str, password: str, tenant: Tenant, 
             user_id, tenant_id = existing.pk, tenant.pk
             transaction.on_commit(lambda: registration_existing_notice_task.delay(user_id, tenant_id))
         return None
-    user = User.objects.create_user(email=email, password=password, full_name=full_name, phone=phone)
-    return membership_request(user=user, tenant=tenant)
+    language = _supported_language(translation.get_language() if language is None else language)
+    user = User.objects.create_user(email=email, password=password, full_name=full_name, phone=phone, language=language)
+    return membership_request(user=user, tenant=tenant, message=message)
 
 
 def registration_existing_notice_send(*, user: User, tenant: Tenant) -> None:
@@ -132,11 +152,14 @@ def registration_existing_notice_send(*, user: User, tenant: Tenant) -> None:
 
 
 @transaction.atomic
-def membership_request(*, user: User, tenant: Tenant) -> Membership:
-    """An existing user asks to join another tenant. Asking twice changes nothing."""
+def membership_request(*, user: User, tenant: Tenant, message: str = "") -> Membership:
+    """An existing user asks to join another tenant, with an optional message for the owners. Asking twice
+    changes nothing."""
     if tenant.is_public:
         raise ApplicationError(_("Choose a company."))
-    membership, created = Membership.objects.get_or_create(user=user, tenant=tenant)
+    membership, created = Membership.objects.get_or_create(
+        user=user, tenant=tenant, defaults={"request_message": (message or "").strip()[:1000]}
+    )
     if created:
         with schema_context(tenant.schema_name):
             audit_log(action="membership.request", actor=user, obj=membership)
@@ -237,6 +260,7 @@ TENANT_SETTING_FIELDS = (
     "ai_enabled",
     "calendar_provider",
     "listed",
+    "lead_value_confirm_above",
 )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants.views import auth, pages, settings, staff
+from tenants.views import auth, invitations, pages, settings, staff
 
 app_name = "tenants"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     path("staff/<int:pk>/disable/", staff.staff_disable, name="staff-disable"),
     path("staff/<int:pk>/enable/", staff.staff_enable, name="staff-enable"),
     path("staff/<int:pk>/edit/", staff.staff_edit, name="staff-edit"),
+    path("staff/invite/", invitations.invitation_new, name="invitation-new"),
+    path("staff/invitations/<int:pk>/revoke/", invitations.invitation_revoke_view, name="invitation-revoke"),
+    path("staff/invitations/<int:pk>/resend/", invitations.invitation_resend_view, name="invitation-resend"),
+    path("invitation/<str:token>/", invitations.invitation_open, name="invitation"),
     path("settings/", settings.settings_page, name="settings"),
     path("settings/credentials/<slug:kind>/", settings.credential_edit, name="credential-edit"),
     path("settings/credentials/<slug:kind>/delete/", settings.credential_delete, name="credential-delete"),

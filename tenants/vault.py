@@ -28,6 +28,8 @@ class SecretField:
     name: str
     label: str
     secret: bool = True
+    # For a non-secret field with a fixed set of values: (value, label) pairs, the first the default.
+    choices: tuple = ()
 
 
 # What each external system needs. Non-secret fields (ids, URLs) are shown back in full.
@@ -62,6 +64,16 @@ CREDENTIAL_FIELDS: dict[str, list[SecretField]] = {
         SecretField("database", _("Database"), secret=False),
         SecretField("username", _("User"), secret=False),
         SecretField("api_key", _("API key or password")),
+        SecretField(
+            "protocol",
+            _("Protocol"),
+            secret=False,
+            choices=(
+                ("xmlrpc", _("XML-RPC (Odoo 14 to 18)")),
+                ("jsonrpc", _("JSON-RPC through odoorpc (Odoo 14 to 18)")),
+                ("json2", _("JSON-2 API with a bearer API key (Odoo 19 and later)")),
+            ),
+        ),
     ],
 }
 

@@ -191,6 +191,9 @@ STORAGES = {
 # with the first). The development default is derived from SECRET_KEY so a fresh clone just works.
 VAULT_KEYS = env.list("VAULT_KEYS", default=[])
 
+# Seconds every call to a company's Odoo may take before it counts as failed (and is retried).
+ODOO_TIMEOUT = env.float("ODOO_TIMEOUT", default=20.0)
+
 # Throttles for login, registration and password reset: (attempts, seconds). Sign-in failures count per
 # address, per account and address, and against a slower per-account ceiling that browsers the person has
 # signed in with before are exempt from (tenants/throttles.py), so a stranger cannot lock them out.

@@ -41,4 +41,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=20),
         "options": {"spread": 1800},
     },
+    # Reads invoices and deliveries back from each company's Odoo (posted, paid, cancelled).
+    "odoo-pull": {
+        "task": "odoo_sync.tasks.pull_task",
+        "schedule": crontab(minute="*/15"),
+        "options": {"spread": 600},
+    },
 }

@@ -20,6 +20,7 @@ class StageChangeForm(forms.Form):
     lost_reason = forms.CharField(
         label=_("Why was it lost?"), required=False, max_length=255, widget=forms.TextInput(attrs={"maxlength": 255})
     )
+    lost_note = forms.CharField(label=_("Note"), required=False, max_length=255)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.forms.models import fields_for_model
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
@@ -97,9 +98,23 @@ class LeadForm(forms.Form):
         label=_("Tags"), required=False, max_length=400, help_text=_("Separated by commas, e.g. vip, fair-2026")
     )
 
-    def __init__(self, *args, stages, currency: str, region: str, members=None, creating: bool = True, **kwargs):
+    confirm_value = forms.BooleanField(label=_("Yes, the value is right"), required=False)
+
+    def __init__(
+        self,
+        *args,
+        stages,
+        currency: str,
+        region: str,
+        members=None,
+        creating: bool = True,
+        value_limit=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.region = region or "ES"
+        self.currency = currency
+        self.value_limit = value_limit
         self.stage_map = {stage.pk: stage for stage in stages}
         model_fields = fields_for_model(Lead, fields=LEAD_FORM_FIELDS + ATTRIBUTION_FIELDS)
         model_fields["source"].choices = [c for c in Lead.Source.choices if c[0] != Lead.Source.IMPORT or not creating]
@@ -132,6 +147,22 @@ class LeadForm(forms.Form):
             blank = _("Automatic (the company's rule)") if creating else _("Unassigned")
             self.fields["seller"].choices = seller_choices(members, blank=blank)
         self.order_fields(["phone", "first_name", "last_name", "email", "company", "stage", "seller"])
+        names = [name for name in self.fields if name != "confirm_value"]
+        names.insert(names.index("expected_value") + 1, "confirm_value")
+        self.order_fields(names)
+
+    def clean(self):
+        data = super().clean()
+        value = data.get("expected_value")
+        if value and self.value_limit is not None and value > self.value_limit and not data.get("confirm_value"):
+            self.value_needs_confirmation = True
+            limit = number_format(self.value_limit, 0, use_l10n=True, force_grouping=True)
+            self.add_error(
+                "expected_value",
+                _("This is above %(limit)s %(currency)s. Check the amount, then tick “Yes, the value is right”.")
+                % {"limit": limit, "currency": self.currency},
+            )
+        return data
 
     def clean_phone(self) -> str:
         try:
@@ -153,7 +184,11 @@ class LeadForm(forms.Form):
         return initial
 
     def main_fields(self):
-        return [self[name] for name in self.fields if name not in ATTRIBUTION_FIELDS]
+        # The confirmation box shows only when a value above the company's limit asks for it.
+        hidden = set(ATTRIBUTION_FIELDS)
+        if not getattr(self, "value_needs_confirmation", False):
+            hidden.add("confirm_value")
+        return [self[name] for name in self.fields if name not in hidden]
 
     def attribution_fields(self):
         return [self[name] for name in ATTRIBUTION_FIELDS]

@@ -101,6 +101,9 @@ class Lead(TimeStampedModel):
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     lost_reason = models.CharField(_("lost reason"), max_length=255, blank=True)
+    lost_note = models.CharField(_("lost reason note"), max_length=255, blank=True)
+    # Set when the person's data was erased on request (GDPR): the row stays, anonymous, for the figures.
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
     # Ad attribution (Meta lead ads, click-to-WhatsApp) and UTM parameters.
     meta_campaign_id = models.CharField(_("Meta campaign id"), max_length=64, blank=True)
     meta_adset_id = models.CharField(_("Meta ad set id"), max_length=64, blank=True)
@@ -134,6 +137,8 @@ class Lead(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
+        if self.erased_at:
+            return str(_("Erased lead #%(id)s") % {"id": self.pk})
         return self.full_name or self.phone
 
     @property
@@ -229,6 +234,12 @@ class ImportJob(TimeStampedModel):
         DONE = "done", _("Finished")
         FAILED = "failed", _("Failed")
 
+    class Assignment(models.TextChoices):
+        RULE = "rule", _("The company's rule for new leads")
+        UNASSIGNED = "unassigned", _("Leave them unassigned")
+        ROUND_ROBIN = "round_robin", _("Round-robin among active sellers")
+        SELLER = "seller", _("One person")
+
     file = models.FileField(upload_to="imports/", max_length=255)
     original_name = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEW)
@@ -238,7 +249,14 @@ class ImportJob(TimeStampedModel):
     created_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # The file's headers, and the lead field each column fills (None: ignored), chosen on the mapping step.
+    headers = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=list, blank=True)
+    # Who gets the rows that name no seller: the company's rule, nobody, round-robin, or `assign_to`.
+    assignment = models.CharField(max_length=16, choices=Assignment.choices, default=Assignment.RULE)
+    assign_to = user_reference()
     failure_reason = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -253,3 +271,75 @@ class ImportJob(TimeStampedModel):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ImportMapping(TimeStampedModel):
+    """The mapping last confirmed for files with these headers (see crm.importing.columns.headers_key), so
+    the next file shaped the same way is mapped the same way."""
+
+    headers_key = models.CharField(max_length=64, unique=True)
+    headers = models.JSONField(default=list)
+    fields = models.JSONField(default=list)
+    updated_by = user_reference()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+
+    def __str__(self) -> str:
+        return ", ".join(self.headers)[:80]
+
+
+class LeadRedirect(models.Model):
+    """A lead merged into another: links to the old id lead to the one that was kept."""
+
+    old_id = models.BigIntegerField(unique=True)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("merged lead")
+        verbose_name_plural = _("merged leads")
+
+    def __str__(self) -> str:
+        return f"{self.old_id} -> {self.lead_id}"
+
+
+class LostReason(TimeStampedModel):
+    """A reason a deal is lost, from the list the owners manage. `key` marks the default ones; "other" is
+    always there and asks for a note."""
+
+    OTHER = "other"
+    DEFAULT_NAMES = {
+        "price": _("Too expensive"),
+        "competitor": _("Went with a competitor"),
+        "no_response": _("Stopped answering"),
+        "not_interested": _("Not interested any more"),
+        "timing": _("Not the right time"),
+        OTHER: _("Other"),
+    }
+
+    key = models.SlugField(max_length=32, blank=True)
+    name = models.CharField(_("name"), max_length=80, blank=True, help_text=_("Empty: the default name, translated."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        return str(self.DEFAULT_NAMES.get(self.key, self.key))
+
+    @property
+    def is_other(self) -> bool:
+        return self.key == self.OTHER

@@ -1,4 +1,4 @@
-"""Import reads: whose imports a member sees, and the preview of an uploaded file."""
+"""Import reads: whose imports a member sees, and the preview of an uploaded file with its mapping."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from crm.csvfiles import IMPORT_FIELDS, RowCheck, read_sheet
+from crm.importing.checking import RowCheck
+from crm.importing.columns import label
 from crm.models import ImportJob, Lead
 from tenants.models import Membership, Role
 
@@ -27,6 +28,18 @@ def visible_import_jobs(*, membership: Membership) -> QuerySet[ImportJob]:
 
 
 @dataclass(frozen=True)
+class PreviewColumn:
+    index: int
+    header: str
+    field: str | None
+    sample: str  # the first value of the column in the file, to recognise it
+
+    @property
+    def label(self) -> str:
+        return label(self.field)
+
+
+@dataclass(frozen=True)
 class PreviewRow:
     check: RowCheck
     cells: list[str]
@@ -40,10 +53,14 @@ class PreviewRow:
 
 @dataclass(frozen=True)
 class Preview:
-    columns: list[tuple[str, str | None]]  # (header, label of the lead field it fills or None)
+    columns: list[PreviewColumn]
     rows: list[PreviewRow]
     total_rows: int
     error: str = ""
+
+    @property
+    def has_phone(self) -> bool:
+        return any(column.field == "phone" for column in self.columns)
 
     @property
     def complete(self) -> bool:
@@ -55,6 +72,10 @@ class Preview:
         return sum(1 for row in self.rows if row.ok)
 
     @property
+    def with_warnings(self) -> int:
+        return sum(1 for row in self.rows if row.ok and row.check.warnings)
+
+    @property
     def duplicates(self) -> int:
         return sum(1 for row in self.rows if row.check.ok and not row.ok)
 
@@ -63,17 +84,30 @@ class Preview:
         return sum(1 for row in self.rows if not row.check.ok)
 
 
+def _sample(rows: list[list[str]], index: int) -> str:
+    for row in rows[:PREVIEW_ROWS]:
+        if index < len(row) and row[index].strip():
+            return row[index].strip()[:60]
+    return ""
+
+
 def import_preview(*, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview:
-    """The header mapping and the first `limit` rows with what would happen to each: imported, skipped as a
-    duplicate (of a lead or of an earlier row) or refused with its errors. Two queries."""
-    from crm.services.imports import row_checker
+    """The columns with the field each fills and a sample value, and the first `limit` rows with what would
+    happen to each: imported (with the warnings of what was fixed), skipped as a duplicate (of a lead or of
+    an earlier row) or rejected with its errors. A few queries whatever the file's size."""
+    from crm.services.imports import job_sheet, row_checker
 
     try:
-        with job.file.open("rb") as stored:
-            sheet = read_sheet(stored.read())
+        sheet = job_sheet(job)
     except (ApplicationError, OSError) as error:
         message = error.message if isinstance(error, ApplicationError) else _("The uploaded file could not be read.")
         return Preview(columns=[], rows=[], total_rows=0, error=message)
+    columns = [
+        PreviewColumn(index=index, header=header, field=field, sample=_sample(sheet.rows, index))
+        for index, (header, field) in enumerate(zip(sheet.headers, sheet.mapping, strict=False))
+    ]
+    if not any(column.field == "phone" for column in columns):
+        return Preview(columns=columns, rows=[], total_rows=len(sheet.rows))
     checker = row_checker()
     checks = [checker.check(number, values) for number, values in islice(sheet.records(), limit)]
     existing = Lead.objects.in_bulk([check.phone for check in checks if check.phone], field_name="phone")
@@ -85,8 +119,4 @@ def import_preview(*, job: ImportJob, limit: int = PREVIEW_ROWS) -> Preview:
         if check.ok and duplicate_of is None:
             seen.setdefault(check.phone, check.number)
         rows.append(PreviewRow(check=check, cells=cells, duplicate_of=duplicate_of, duplicate_row=duplicate_row))
-    columns = [
-        (header, str(IMPORT_FIELDS[field]) if field else None)
-        for header, field in zip(sheet.headers, sheet.mapping, strict=False)
-    ]
     return Preview(columns=columns, rows=rows, total_rows=len(sheet.rows))

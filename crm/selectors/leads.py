@@ -127,6 +127,13 @@ def lead_detail(*, membership: Membership, lead_id: int) -> Lead | None:
     )
 
 
+def merged_into(*, lead_id: int) -> int | None:
+    """The id of the lead that `lead_id` was merged into, if it was."""
+    from crm.models import LeadRedirect
+
+    return LeadRedirect.objects.filter(old_id=lead_id).values_list("lead_id", flat=True).first()
+
+
 def lead_timeline(*, lead: Lead) -> QuerySet[TimelineEntry]:
     return TimelineEntry.objects.filter(lead=lead).select_related("actor").order_by("-created_at", "-id")
 

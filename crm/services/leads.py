@@ -178,25 +178,31 @@ def lead_update(*, lead: Lead, actor, phone: str | None = None, tags: list[str] 
 
 
 @transaction.atomic
-def lead_move(*, lead: Lead, stage: Stage, actor, lost_reason: str = "") -> Lead:
-    """Moves a lead to another stage. Moving to a lost stage needs a reason. Writes the history, the
+def lead_move(*, lead: Lead, stage: Stage, actor, lost_reason: str = "", lost_note: str = "") -> Lead:
+    """Moves a lead to another stage. Moving to a lost stage needs a reason from the company's list (see
+    crm.services.lost_reasons: free text becomes "Other" with it as the note). Writes the history, the
     audit log, and announces LEAD_MOVED to every open board of the tenant."""
+    from crm.services.lost_reasons import lost_reason_resolve
+
     lead = Lead.objects.select_for_update().select_related("stage").get(pk=lead.pk)
     if stage.pk == lead.stage_id:
         return lead
-    lost_reason = (lost_reason or "").strip()
-    if stage.kind == Stage.Kind.LOST and not lost_reason:
-        raise ApplicationError(_("Say why the lead was lost."))
+    reason, note = ("", "")
+    if stage.kind == Stage.Kind.LOST:
+        reason, note = lost_reason_resolve(reason=lost_reason, note=lost_note)
     previous = lead.stage
     lead.stage = stage
     lead.stage_changed_at = timezone.now()
     lead.closed_at = timezone.now() if stage.is_closed else None
-    lead.lost_reason = lost_reason[:255] if stage.kind == Stage.Kind.LOST else ""
-    lead.save(update_fields=["stage", "stage_changed_at", "closed_at", "lost_reason", "updated_at"])
+    lead.lost_reason, lead.lost_note = reason, note
+    lead.save(update_fields=["stage", "stage_changed_at", "closed_at", "lost_reason", "lost_note", "updated_at"])
     data = {"from": previous.display_name, "to": stage.display_name, "from_id": previous.pk, "to_id": stage.pk}
-    if lead.lost_reason:
-        data["lost_reason"] = lead.lost_reason
-    timeline_add(lead=lead, kind=TimelineEntry.Kind.STAGE, actor=actor, body=lead.lost_reason, data=data)
+    if reason:
+        data["lost_reason"] = reason
+    if note:
+        data["lost_note"] = note
+    body = f"{reason} — {note}" if note else reason
+    timeline_add(lead=lead, kind=TimelineEntry.Kind.STAGE, actor=actor, body=body, data=data)
     audit_log(
         action="lead.move",
         actor=actor,
@@ -255,7 +261,7 @@ def leads_bulk_assign(*, leads, seller_id: int | None, actor) -> BulkResult:
 
 
 @transaction.atomic
-def leads_bulk_move(*, leads, stage: Stage, actor, lost_reason: str = "") -> BulkResult:
+def leads_bulk_move(*, leads, stage: Stage, actor, lost_reason: str = "", lost_note: str = "") -> BulkResult:
     if stage.kind == Stage.Kind.LOST and not (lost_reason or "").strip():
         raise ApplicationError(_("Say why the leads were lost."))
     changed = skipped = 0
@@ -263,7 +269,7 @@ def leads_bulk_move(*, leads, stage: Stage, actor, lost_reason: str = "") -> Bul
         if lead.stage_id == stage.pk:
             skipped += 1
             continue
-        lead_move(lead=lead, stage=stage, actor=actor, lost_reason=lost_reason)
+        lead_move(lead=lead, stage=stage, actor=actor, lost_reason=lost_reason, lost_note=lost_note)
         changed += 1
     return BulkResult(changed, skipped)
 

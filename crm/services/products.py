@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_log, diff
 from core.errors import ApplicationError
-from crm.csvfiles import decode, header_key, unescape_cell
+from crm.csvfiles import decode, unescape_cell
 from crm.documents_math import parse_decimal
+from crm.importing.columns import header_key
 from crm.models import Product
 
 PRODUCT_FIELDS = ("name", "sku", "description", "unit_price", "tax_rate", "unit", "active")

@@ -67,3 +67,47 @@ def call_log(*, lead: Lead, actor, outcome: str, duration_seconds: int, body: st
     lead.save(update_fields=["last_contact_at", "updated_at"])
     audit_log(action="lead.call", actor=actor, obj=lead, changes={"outcome": {"before": None, "after": outcome}})
     return entry
+
+
+def _own_note(entry: TimelineEntry, actor) -> TimelineEntry:
+    if entry.kind != TimelineEntry.Kind.NOTE or entry.actor_id is None or entry.actor_id != getattr(actor, "pk", None):
+        raise ApplicationError(_("Only the person who wrote a note can change it."))
+    return entry
+
+
+@transaction.atomic
+def note_edit(*, entry: TimelineEntry, actor, body: str) -> TimelineEntry:
+    """The author corrects their note. Audited with the text before and after; the note says it was
+    edited."""
+    entry = _own_note(TimelineEntry.objects.select_for_update().get(pk=entry.pk), actor)
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError(_("Write something in the note."))
+    if len(body) > 10_000:
+        raise ApplicationError(_("A note can have at most 10,000 characters."))
+    if body == entry.body:
+        return entry
+    before = entry.body
+    entry.body = body
+    entry.data = {**(entry.data or {}), "edited_at": timezone.now().isoformat()}
+    entry.save(update_fields=["body", "data"])
+    audit_log(
+        action="lead.note.edit",
+        actor=actor,
+        obj=entry.lead,
+        changes={"note": {"before": before, "after": body}, "entry": {"before": None, "after": entry.pk}},
+    )
+    return entry
+
+
+@transaction.atomic
+def note_delete(*, entry: TimelineEntry, actor) -> None:
+    """The author deletes their note. Audited (with its text, so an owner can see what was removed)."""
+    entry = _own_note(TimelineEntry.objects.select_for_update().get(pk=entry.pk), actor)
+    audit_log(
+        action="lead.note.delete",
+        actor=actor,
+        obj=entry.lead,
+        changes={"note": {"before": entry.body, "after": None}, "entry": {"before": entry.pk, "after": None}},
+    )
+    entry.delete()

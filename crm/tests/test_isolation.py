@@ -32,6 +32,8 @@ from crm.models import (
     ImportJob,
     Lead,
     LeadDocument,
+    LeadRedirect,
+    LostReason,
     Payment,
     Product,
     SalesDocument,
@@ -90,6 +92,8 @@ class World:
     product: Product
     quote_line_id: int
     appointment_id: int
+    note: TimelineEntry | None = None
+    reason: LostReason | None = None
 
 
 @pytest.fixture
@@ -108,7 +112,8 @@ def world(acme, owner, make_member, media_root) -> World:
             next_action=SECRETS["next step"],
             next_action_at=timezone.now() - timedelta(hours=1),
         )
-        note_add(lead=lead, actor=seller_a.user, body=SECRETS["note"])
+        note = note_add(lead=lead, actor=seller_a.user, body=SECRETS["note"])
+        reason = LostReason.objects.get(key="price")
         document = document_upload(lead=lead, actor=seller_a.user, file=SimpleUploadedFile(SECRETS["document"], PDF))
         csv = f"phone,name\n+34600111222,{SECRETS['import row']}\n".encode()
         job = import_job_create(name=SECRETS["import file"], data=csv, actor=seller_a.user)
@@ -148,6 +153,8 @@ def world(acme, owner, make_member, media_root) -> World:
         product,
         quote_line_id,
         appointment_id,
+        note,
+        reason,
     )
 
 
@@ -180,9 +187,11 @@ def acme_state(world: World, media_root) -> dict:
             "jobs": list(
                 ImportJob.objects.exclude(created_by=world.seller_b.user)
                 .order_by("pk")
-                .values_list("pk", "status", "file")
+                .values_list("pk", "status", "file", "mapping", "assignment")
             ),
             "stages": list(Stage.objects.order_by("pk").values_list("pk", "name", "position", "kind")),
+            "lost reasons": list(LostReason.objects.order_by("pk").values_list("pk", "name", "position", "active")),
+            "redirects": list(LeadRedirect.objects.values_list("old_id", "lead_id")),
             "sales documents": list(SalesDocument.objects.order_by("pk").values()),
             "document lines": list(SalesDocumentLine.objects.order_by("pk").values()),
             "payments": list(Payment.objects.order_by("pk").values()),
@@ -308,7 +317,16 @@ COVERED: dict[str, list[Probe]] = {
     "crm:import-detail": [Probe("get", lambda w: f"/leads/import/{w.job.pk}/")],
     "crm:import-confirm": [Probe("post", lambda w: f"/leads/import/{w.job.pk}/confirm/")],
     "crm:import-discard": [Probe("post", lambda w: f"/leads/import/{w.job.pk}/discard/")],
-    "crm:lead-detail": [Probe("get", _lead_url())],
+    "crm:import-mapping": [
+        Probe(
+            "post",
+            lambda w: f"/leads/import/{w.job.pk}/mapping/",
+            lambda w: {"column_0": "", "column_1": "phone", "assignment": "unassigned"},
+        )
+    ],
+    "crm:import-rejected": [Probe("get", lambda w: f"/leads/import/{w.job.pk}/rejected.csv")],
+    # A colleague's lead: "not yours" (403), and nothing of it.
+    "crm:lead-detail": [Probe("get", _lead_url(), seller_status=403)],
     "crm:lead-timeline": [Probe("get", _lead_url("timeline/"))],
     "crm:lead-stage": [
         Probe("post", _lead_url("stage/"), lambda w: {"stage": w.stages["lost"].pk, "lost_reason": "gone"})
@@ -320,6 +338,48 @@ COVERED: dict[str, list[Probe]] = {
     "crm:lead-call": [Probe("post", _lead_url("calls/"), lambda w: {"outcome": "answered", "duration": "2"})],
     "crm:lead-document-upload": [Probe("post", _lead_url("documents/"), lambda w: {"file": _pdf()})],
     "crm:lead-document": [Probe("get", lambda w: f"/leads/{w.lead.pk}/documents/{w.document.pk}/")],
+    "crm:lead-next-step": [Probe("post", _lead_url("next-step/"), lambda w: {"next_action": "Injected step"})],
+    "crm:lead-note-edit": [
+        Probe("post", lambda w: f"/leads/{w.lead.pk}/notes/{w.note.pk}/edit/", lambda w: {"body": "rewritten"})
+    ],
+    "crm:lead-note-delete": [Probe("post", lambda w: f"/leads/{w.lead.pk}/notes/{w.note.pk}/delete/")],
+    "crm:lead-merge-choose": [Probe("get", _lead_url("merge/?q=a"), seller_status=403)],
+    "crm:lead-merge": [
+        Probe(
+            "post",
+            lambda w: f"/leads/{w.lead.pk}/merge/{w.lead.pk + 1000}/",
+            lambda w: {"keep": w.lead.pk + 1000},
+            seller_status=403,
+        )
+    ],
+    "crm:lead-delete": [Probe("post", _lead_url("delete/"), lambda w: {"confirm": "on"}, seller_status=403)],
+    "crm:lead-erase": [Probe("post", _lead_url("erase/"), lambda w: {"confirm": "on"}, seller_status=403)],
+    "crm:lost-reasons": [Probe("get", lambda w: "/pipeline/lost-reasons/", seller_status=403)],
+    "crm:lost-reason-add": [
+        Probe("post", lambda w: "/pipeline/lost-reasons/add/", lambda w: {"name": "Injected"}, seller_status=403)
+    ],
+    "crm:lost-reason-rename": [
+        Probe(
+            "post",
+            lambda w: f"/pipeline/lost-reasons/{w.reason.pk}/rename/",
+            lambda w: {"name": "Injected"},
+            seller_status=403,
+        )
+    ],
+    "crm:lost-reason-toggle": [
+        Probe("post", lambda w: f"/pipeline/lost-reasons/{w.reason.pk}/toggle/", seller_status=403)
+    ],
+    "crm:lost-reason-move": [
+        Probe(
+            "post",
+            lambda w: f"/pipeline/lost-reasons/{w.reason.pk}/move/",
+            lambda w: {"direction": "down"},
+            seller_status=403,
+        )
+    ],
+    "crm:lost-reason-delete": [
+        Probe("post", lambda w: f"/pipeline/lost-reasons/{w.reason.pk}/delete/", seller_status=403)
+    ],
     "crm:board": [Probe("get", lambda w: f"/pipeline/?seller={w.seller_a.user_id}", seller_status=200)],
     "crm:board-move": [
         Probe("post", lambda w: "/pipeline/move/", lambda w: {"lead": w.lead.pk, "stage": w.stages["won"].pk})

@@ -67,7 +67,6 @@ def test_a_comma_file_in_windows_encoding_is_read():
     ("data", "message"),
     [
         (b"", "The file is empty."),
-        (csv_bytes("name,email", "Ana,ana@example.com"), "No phone column found"),
         (csv_bytes("phone,name"), "The file has a header but no rows."),
         (b"\x00\x01PK\x03\x04", "This file is not a CSV text file."),
     ],
@@ -114,12 +113,16 @@ def test_upload_stores_the_file_and_waits_for_confirmation(tenant, owner):
     assert Lead.objects.count() == 0
 
 
-def test_upload_of_a_file_without_phone_column_stores_nothing(tenant, owner, settings):
-    with pytest.raises(ApplicationError):
-        import_job_create(name="leads.csv", data=csv_bytes("name", "Ana"), actor=owner.user)
+def test_a_file_whose_phone_column_is_not_recognised_waits_for_the_mapping_step(tenant, owner, english):
+    job = import_job_create(name="leads.csv", data=csv_bytes("Cel.,name", "612000001,Ana"), actor=owner.user)
 
-    assert ImportJob.objects.count() == 0
-    assert not any(Path(settings.MEDIA_ROOT).rglob("*.csv"))
+    assert job.mapping == [None, "full_name"]
+    assert import_preview(job=job).has_phone is False
+    with pytest.raises(ApplicationError) as error:
+        import_job_confirm(job=job, actor=owner.user)
+    assert error.value.message == "Choose the column that holds the phone: every lead needs one."
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEW
 
 
 def test_a_nul_byte_anywhere_refuses_the_upload(tenant, owner, english, settings):
@@ -157,19 +160,22 @@ def test_preview_shows_mapping_and_what_happens_to_each_row(tenant, owner):
     with translation.override("en"):
         preview = import_preview(job=job)
 
-    assert [label for _header, label in preview.columns] == [
-        "Phone", "First name", "Last name", "Email", "Company", "Expected value", "Tags",
-    ]  # fmt: skip
+        assert [column.label for column in preview.columns] == [
+            "Phone", "First name", "Last name", "Email", "Company", "Expected value", "Tags",
+        ]  # fmt: skip
+        assert [column.sample for column in preview.columns][:3] == ["612 34 56 78", "José", "Núñez"]
     assert preview.total_rows == 6
     outcome = {
-        row.check.number: (row.ok, row.check.errors, row.duplicate_of, row.duplicate_row) for row in preview.rows
+        row.check.number: (row.ok, row.check.errors, row.check.warnings, row.duplicate_of, row.duplicate_row)
+        for row in preview.rows
     }
-    assert outcome[2] == (True, [], None, None)
-    assert outcome[3] == (False, ["“12” is not a valid phone number."], None, None)
-    assert outcome[4] == (False, [], existing, None)
-    assert outcome[5] == (False, [], None, 2)
-    assert outcome[6] == (False, ["“not-an-email” is not a valid email address."], None, None)
-    assert outcome[7] == (False, ["“abc” is not an amount."], None, None)
+    assert outcome[2] == (True, [], [], None, None)
+    assert outcome[3] == (False, ["“12” is not a valid phone number."], [], None, None)
+    assert outcome[4] == (False, [], [], existing, None)
+    assert outcome[5] == (False, [], [], None, 2)
+    assert outcome[6] == (True, [], ["“not-an-email” is not a valid email address: left empty."], None, None)
+    assert outcome[7] == (True, [], ["“abc” is not an amount: the value was left at 0."], None, None)
+    assert (preview.importable, preview.with_warnings, preview.duplicates, preview.invalid) == (3, 2, 2, 1)
 
 
 def test_confirm_queues_the_job_and_enqueues_the_task_once_after_commit(
@@ -219,17 +225,18 @@ def test_the_task_imports_good_rows_and_reports_bad_ones_and_duplicates(tenant, 
     assert result.successful()
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
-    assert (job.processed_rows, job.created_count, job.duplicate_count, job.error_count) == (6, 1, 2, 3)
+    assert (job.processed_rows, job.created_count, job.duplicate_count, job.error_count) == (6, 3, 2, 1)
+    assert job.warning_count == 2
     assert job.finished_at is not None
     assert [(e["row"], e["kind"]) for e in job.errors] == [
-        (3, "error"), (4, "duplicate"), (5, "duplicate"), (6, "error"), (7, "error"),
+        (3, "error"), (4, "duplicate"), (5, "duplicate"), (6, "warning"), (7, "warning"),
     ]  # fmt: skip
     assert [e["messages"] for e in job.errors] == [
         ["“12” is not a valid phone number."],
         ["This phone is already a lead."],
         ["Same phone as row 2."],
-        ["“not-an-email” is not a valid email address."],
-        ["“abc” is not an amount."],
+        ["“not-an-email” is not a valid email address: left empty."],
+        ["“abc” is not an amount: the value was left at 0."],
     ]
     assert job.errors[0]["phone"] == "12"
     lead = Lead.objects.get(phone="+34612345678")
@@ -243,7 +250,9 @@ def test_the_task_imports_good_rows_and_reports_bad_ones_and_duplicates(tenant, 
     assert lead.source == Lead.Source.IMPORT
     assert sorted(lead.tags.values_list("name", flat=True)) == ["feria", "vip"]
     assert list(lead.timeline.values_list("kind", flat=True)) == [TimelineEntry.Kind.CREATED]
-    assert Lead.objects.count() == 2
+    assert Lead.objects.get(phone="+34655112233").email == ""
+    assert Lead.objects.get(phone="+34655445566").expected_value == 0
+    assert Lead.objects.count() == 4
 
 
 def test_imported_amounts_keep_their_cents_on_the_lead_page(tenant, owner, client_for):
@@ -271,8 +280,8 @@ def test_running_a_finished_job_again_changes_nothing(tenant, owner):
     again = import_job_run(job_id=job.pk)
 
     assert again.status == ImportJob.Status.DONE
-    assert (again.processed_rows, again.created_count, again.duplicate_count, again.error_count) == (6, 2, 1, 3)
-    assert Lead.objects.count() == 2
+    assert (again.processed_rows, again.created_count, again.duplicate_count, again.error_count) == (6, 4, 1, 1)
+    assert Lead.objects.count() == 4
 
 
 def test_a_job_waiting_for_confirmation_is_not_run(tenant, owner):
@@ -308,8 +317,10 @@ def test_a_retry_after_a_crash_resumes_after_the_last_committed_batch(tenant, ow
 
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
-    assert (job.processed_rows, job.created_count, job.duplicate_count, job.error_count) == (6, 2, 1, 3)
-    assert sorted(Lead.objects.values_list("phone", flat=True)) == ["+34612345678", "+34699000111"]
+    assert (job.processed_rows, job.created_count, job.duplicate_count, job.error_count) == (6, 4, 1, 1)
+    assert sorted(Lead.objects.values_list("phone", flat=True)) == [
+        "+34612345678", "+34655112233", "+34655445566", "+34699000111",
+    ]  # fmt: skip
 
 
 def test_importing_the_same_file_twice_counts_duplicates_not_errors(tenant, owner):
@@ -317,8 +328,8 @@ def test_importing_the_same_file_twice_counts_duplicates_not_errors(tenant, owne
 
     second = import_job_run(job_id=_job(owner, status=ImportJob.Status.QUEUED).pk)
 
-    assert (second.created_count, second.duplicate_count, second.error_count) == (0, 3, 3)
-    assert Lead.objects.count() == 2
+    assert (second.created_count, second.duplicate_count, second.error_count) == (0, 5, 1)
+    assert Lead.objects.count() == 4
 
 
 def test_a_sellers_import_gives_them_the_leads(tenant, seller):

@@ -72,11 +72,12 @@ def test_seller_opens_own_lead_without_the_reassign_form(tenant, seller, client_
     assert f'action="/leads/{lead.pk}/assign/"' not in response.content.decode()
 
 
-def test_another_sellers_lead_is_404(tenant, acme, make_member, client_for):
+def test_another_sellers_lead_is_not_theirs(tenant, acme, make_member, client_for):
     me, other = make_member(acme, Role.SELLER), make_member(acme, Role.SELLER)
     lead = LeadFactory(seller=other.user)
 
-    assert client_for(me).get(f"/leads/{lead.pk}/").status_code == 404
+    assert client_for(me).get(f"/leads/{lead.pk}/").status_code == 403
+    assert client_for(me).get(f"/leads/{lead.pk}/timeline/").status_code == 404
 
 
 @pytest.mark.parametrize("role", [Role.ACCOUNTANT, Role.MARKETING])
@@ -333,21 +334,22 @@ def test_lost_without_reason_is_422_with_the_error_on_the_reason(tenant, owner, 
     assert not AuditEntry.objects.filter(action="lead.move").exists()
 
 
-def test_lost_with_reason(tenant, owner, client_for):
+def test_lost_with_a_free_text_reason_is_other_with_a_note(english, tenant, owner, client_for):
     lead = LeadFactory(stage=stage("new"))
 
     client_for(owner).post(f"/leads/{lead.pk}/stage/", {"stage": stage("lost").pk, "lost_reason": "No budget"}, **HTMX)
 
     lead.refresh_from_db()
-    assert (lead.stage.key, lead.lost_reason) == ("lost", "No budget")
+    assert (lead.stage.key, lead.lost_reason, lead.lost_note) == ("lost", "Other", "No budget")
 
 
-def test_a_lost_lead_shows_its_reason_in_the_stage_form(tenant, owner, client_for):
-    lead = LeadFactory(stage=stage("lost"), lost_reason="Went with a competitor")
+def test_a_lost_lead_shows_its_reason_chosen_in_the_stage_form(english, tenant, owner, client_for):
+    lead = LeadFactory(stage=stage("lost"), lost_reason="Went with a competitor", lost_note="Cheaper elsewhere")
 
     body = client_for(owner).get(f"/leads/{lead.pk}/").content.decode()
 
-    assert 'name="lost_reason" maxlength="255" value="Went with a competitor"' in body
+    assert re.search(r'<option value="\d+" selected>Went with a competitor</option>', body)
+    assert "Closed lost: Went with a competitor — Cheaper elsewhere" in body
 
 
 def test_owner_reassigns_and_the_history_says_so(tenant, acme, owner, make_member, client_for):

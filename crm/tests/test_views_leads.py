@@ -409,7 +409,7 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body)))
 
 
-def test_export_streams_what_is_filtered_and_is_audited(tenant, owner, seller, client_for):
+def test_export_streams_what_is_filtered_and_is_audited(english, tenant, owner, seller, client_for):
     lead = LeadFactory(
         phone="+34612000001", first_name="Ana", last_name="Pérez", email="ana@example.com", company="=cmd()",
         seller_id=seller.user_id, source="website", expected_value=Decimal("99.50"), score="hot",
@@ -426,22 +426,22 @@ def test_export_streams_what_is_filtered_and_is_audited(tenant, owner, seller, c
     header, values = rows[0], rows[1:]
     assert len(values) == 1
     row = dict(zip(header, values[0], strict=True))
-    assert {k: row[k] for k in ["phone", "first_name", "last_name", "email", "company", "seller_email"]} == {
-        "phone": "+34612000001",
-        "first_name": "Ana",
-        "last_name": "Pérez",
-        "email": "ana@example.com",
-        "company": "'=cmd()",
-        "seller_email": seller.user.email,
+    assert {k: row[k] for k in ["Phone", "First name", "Last name", "Email", "Company", "Seller"]} == {
+        "Phone": "+34612000001",
+        "First name": "Ana",
+        "Last name": "Pérez",
+        "Email": "ana@example.com",
+        "Company": "'=cmd()",
+        "Seller": seller.user.email,
     }
-    assert (row["source"], row["tags"], row["expected_value"], row["score"]) == ("website", "fair, vip", "99.50", "hot")
+    assert (row["Source"], row["Tags"], row["Expected value"], row["Score"]) == ("Website", "fair, vip", "99.50", "Hot")
     entry = AuditEntry.objects.get(action="lead.export")
     assert entry.actor == owner.user
     assert entry.changes["count"] == {"before": None, "after": 1}
     assert entry.changes["filters"] == {"before": None, "after": "source=website"}
 
 
-def test_a_sellers_export_holds_only_their_leads(tenant, seller, make_member, client_for):
+def test_a_sellers_export_holds_only_their_leads(english, tenant, seller, make_member, client_for):
     other = make_member(tenant)
     LeadFactory(phone="+34612000001", seller_id=seller.user_id)
     LeadFactory(phone="+34612000002", seller_id=other.user_id)
@@ -526,7 +526,7 @@ def test_a_preview_of_part_of_a_long_file_counts_the_whole_file_on_its_button(en
 
     assert "The first 20 rows of 25" in body
     assert ">Import the file (25 rows)</button>" in body
-    assert "Rows with errors or a phone already in your leads are skipped." in body
+    assert "Rows without a usable phone or with a phone already in your leads are skipped" in body
 
 
 def test_a_file_with_nothing_to_import_offers_no_import_button(english, tenant, owner, client_for):
@@ -541,12 +541,15 @@ def test_a_file_with_nothing_to_import_offers_no_import_button(english, tenant, 
     assert f'action="/leads/import/{job.pk}/discard/"' in body
 
 
-def test_an_upload_without_a_phone_column_is_refused_on_the_form(tenant, owner, client_for):
-    response = _upload(client_for(owner), data=csv_bytes("name", "Ana"))
+def test_an_upload_without_a_phone_column_asks_which_column_is_the_phone(english, tenant, owner, client_for):
+    client = client_for(owner)
+    _upload(client, data=csv_bytes("name", "Ana"))
+    job = ImportJob.objects.get()
 
-    assert response.status_code == 200
-    assert list(response.context["form"].errors) == ["file"]
-    assert ImportJob.objects.count() == 0
+    body = client.get(f"/leads/import/{job.pk}/").content.decode()
+
+    assert 'data-testid="no-phone"' in body
+    assert f'action="/leads/import/{job.pk}/confirm/"' not in body
 
 
 def test_an_upload_that_is_not_csv_is_refused(tenant, owner, client_for):
@@ -596,7 +599,7 @@ def test_discarding_an_upload(tenant, owner, client_for):
     assert ImportJob.objects.count() == 0
 
 
-def test_export_under_asgi_streams_through_an_async_iterator(tenant, owner):
+def test_export_under_asgi_streams_through_an_async_iterator(english, tenant, owner):
     from asgiref.sync import async_to_sync
     from django.test import AsyncRequestFactory
 
@@ -615,5 +618,5 @@ def test_export_under_asgi_streams_through_an_async_iterator(tenant, owner):
 
     assert response.is_async is True
     assert [row[0] for row in csv.reader(io.StringIO(async_to_sync(read)()))] == [
-        "phone", "+34612000002", "+34612000001",
+        "Phone", "+34612000002", "+34612000001",
     ]  # fmt: skip

@@ -3,18 +3,25 @@ note, call and document forms. Owners open any lead, sellers their own; anyone e
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
+from core.phones import digits
 from crm.forms.detail import AssignForm, CallForm, DocumentForm, NoteForm, StageChangeForm
+from crm.forms.lead_page import NextStepForm
 from crm.models import Lead, LeadDocument, Stage, TimelineEntry
-from crm.selectors.leads import lead_detail, lead_timeline, stages
+from crm.selectors.leads import lead_detail, lead_timeline, merged_into, stages
 from crm.selectors.timeline import timeline_page
 from crm.services.documents import document_upload
 from crm.services.leads import lead_assign, lead_move
+from crm.services.lost_reasons import offered_reasons
 from crm.services.timeline import call_log, note_add
 from crm.views.documents import lead_documents_context
 from tenants.access import roles_required
@@ -35,6 +42,19 @@ def _before(request) -> int | None:
     return int(value) if value.isdecimal() else None
 
 
+def _local(lead: Lead):
+    return timezone.localtime(lead.next_action_at) if lead.next_action_at else None
+
+
+def _follow_up_initial() -> dict:
+    """What the follow-up offered after a call proposes: call back tomorrow at ten."""
+    tomorrow = timezone.localtime() + timedelta(days=1)
+    return {
+        "next_action": _("Call back"),
+        "next_action_at": tomorrow.replace(hour=10, minute=0, second=0, microsecond=0),
+    }
+
+
 def _context(request, lead: Lead, **extra) -> dict:
     can_assign = request.membership.role == Role.OWNER
     context = {
@@ -48,6 +68,11 @@ def _context(request, lead: Lead, **extra) -> dict:
         "note_form": NoteForm(),
         "call_form": CallForm(),
         "document_form": DocumentForm(),
+        "next_step_form": NextStepForm(initial={"next_action": lead.next_action, "next_action_at": _local(lead)}),
+        "follow_up_form": NextStepForm(prefix_id="follow", initial=_follow_up_initial()),
+        "lost_reasons": offered_reasons(),
+        "lost_stage": next((stage for stage in stages() if stage.kind == Stage.Kind.LOST), None),
+        "whatsapp_url": "" if lead.erased_at else f"https://wa.me/{digits(lead.phone)}",
         **lead_documents_context(request, lead),
         **extra,
     }
@@ -83,7 +108,16 @@ def _timeline_form(request, pk: int, form_class, name: str, write, *, refreshes_
 @roles_required(*LEAD_ROLES)
 @require_GET
 def lead_detail_view(request, pk: int):
-    lead = _lead(request, pk)
+    """The lead page. A link to a lead merged into another leads to the one kept; a seller following a
+    colleague's link is told the lead is someone else's (403), and nothing of it."""
+    lead = lead_detail(membership=request.membership, lead_id=pk)
+    if lead is None:
+        kept = merged_into(lead_id=pk)
+        if kept is not None:
+            return redirect("crm:lead-detail", pk=kept)
+        if Lead.objects.filter(pk=pk).exists():
+            return TemplateResponse(request, "crm/lead_not_yours.html", {}, status=403)
+        raise Http404
     return TemplateResponse(request, "crm/lead_detail.html", _context(request, lead))
 
 
@@ -105,7 +139,13 @@ def lead_stage_view(request, pk: int):
     if form.is_valid():
         stage = form.cleaned_data["stage"]
         try:
-            lead_move(lead=lead, stage=stage, actor=request.user, lost_reason=form.cleaned_data["lost_reason"])
+            lead_move(
+                lead=lead,
+                stage=stage,
+                actor=request.user,
+                lost_reason=form.cleaned_data["lost_reason"],
+                lost_note=form.cleaned_data["lost_note"],
+            )
         except ApplicationError as error:
             form.add_error("lost_reason" if stage.kind == Stage.Kind.LOST else None, error.message)
         else:

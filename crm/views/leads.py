@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core.errors import ApplicationError
 from crm.forms.leads import BulkActionForm, LeadFilterForm, LeadForm
-from crm.models import Stage
+from crm.models import Lead, Stage
 from crm.selectors.leads import (
     assignable_members,
     can_edit_lead,
@@ -32,7 +32,7 @@ from crm.selectors.leads import (
     tags,
     visible_leads,
 )
-from crm.services.exports import leads_export
+from crm.services.exports import export_delimiter, leads_export
 from crm.services.leads import (
     DuplicateLead,
     lead_assign,
@@ -108,6 +108,9 @@ def lead_list_view(request):
         # Only when the page is empty: tell "no leads yet" from "nothing matches these filters".
         "has_leads": bool(page.object_list) or visible_leads(membership=request.membership).exists(),
     }
+    if not context["has_leads"] and request.membership.role == Role.SELLER:
+        # A seller without leads in a company that has some: "add the first lead" would be wrong.
+        context["company_has_leads"] = Lead.objects.exists()
     partial = request.htmx and not request.htmx.boosted
     return TemplateResponse(request, "crm/lead_list.html#lead-results" if partial else "crm/lead_list.html", context)
 
@@ -126,7 +129,8 @@ async def _async_lines(lines, size: int = 500):
 @require_GET
 def lead_export_view(request):
     leads = lead_list(membership=request.membership, filters=_filter_form(request).filters())
-    lines = leads_export(leads=leads, actor=request.user, query=_query(request, "page"))
+    delimiter = export_delimiter(request.GET.get("sep", ""))
+    lines = leads_export(leads=leads, actor=request.user, query=_query(request, "page"), delimiter=delimiter)
     body = _async_lines(lines) if isinstance(request, ASGIRequest) else lines
     response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -211,6 +215,7 @@ def _lead_form(request, *, creating: bool, lead=None) -> LeadForm:
         currency=request.tenant.currency,
         region=request.tenant.country,
         creating=creating,
+        value_limit=request.tenant.lead_value_confirm_above,
     )
 
 

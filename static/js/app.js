@@ -49,7 +49,11 @@
   document.addEventListener("htmx:afterSwap", function (event) { scheduleToasts(event.target); });
 
   // The page says whether its live connection is up: `<body data-ws="open">` (tests wait on it).
-  document.addEventListener("htmx:wsOpen", function () { document.body.dataset.ws = "open"; });
+  // Each socket's own element says so too: `<section ws-connect=... data-ws="open">`.
+  document.addEventListener("htmx:wsOpen", function (event) {
+    document.body.dataset.ws = "open";
+    if (event.target && event.target.dataset) { event.target.dataset.ws = "open"; }
+  });
   document.addEventListener("htmx:wsClose", function () { document.body.dataset.ws = "closed"; });
 
   // An invalid form answers 422 with itself re-rendered, errors included: swap it like a success.

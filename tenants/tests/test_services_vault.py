@@ -160,7 +160,13 @@ def test_masked_values_hide_secrets_and_show_non_secrets(acme, owner):
     vault_set(tenant=acme, kind="odoo", values={"url": "https://odoo.example", "api_key": SECRET}, actor=owner.user)
 
     assert vault_masked(tenant=acme) == {
-        "odoo": {"url": "https://odoo.example", "database": "", "username": "", "api_key": "••••••••9876"}
+        "odoo": {
+            "url": "https://odoo.example",
+            "database": "",
+            "username": "",
+            "api_key": "••••••••9876",
+            "protocol": "",
+        }
     }
 
 

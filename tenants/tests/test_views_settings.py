@@ -1,5 +1,7 @@
 """The owners' Settings page: company settings, and the vault pages that never show a secret back."""
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
@@ -41,6 +43,7 @@ def test_settings_page_shows_the_current_settings(acme, owner, client_for):
         "ai_enabled": False,
         "calendar_provider": "local",
         "listed": True,
+        "lead_value_confirm_above": Decimal("1000000.00"),
     }
 
 

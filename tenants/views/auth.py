@@ -108,6 +108,7 @@ def register_view(request):
                     password=data["password1"],
                     tenant=data["tenant"],
                     phone=data["phone"],
+                    message=data["message"],
                 )
             except ApplicationError as error:
                 form.add_error(None, error.message)
@@ -122,7 +123,7 @@ def tenant_chooser(request):
     """The public site's home for a signed-in user: their companies, and asking to join another."""
     form = RequestAccessForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        membership_request(user=request.user, tenant=form.cleaned_data["tenant"])
+        membership_request(user=request.user, tenant=form.cleaned_data["tenant"], message=form.cleaned_data["message"])
         messages.success(
             request,
             _("Your request was sent. An owner of %(company)s will review it.")

@@ -13,12 +13,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants.access import ALL_ROLES, roles_required
 from tenants.forms import ProfileForm
+from tenants.selectors import user_memberships
 from tenants.services import user_password_change, user_profile_update
+from tenants.signals import JUST_SIGNED_IN
 from tenants.views.auth import tenant_chooser
 
 
 def landing(request):
+    """The public site's home. Right after signing in, a person whose only company is active goes straight
+    into it; otherwise (and on later visits) they see their companies and may ask to join another."""
     if request.user.is_authenticated:
+        if request.method == "GET" and request.session.pop(JUST_SIGNED_IN, False):
+            memberships = list(user_memberships(user=request.user))
+            if len(memberships) == 1 and memberships[0].is_active:
+                return redirect("tenants:switch", slug=memberships[0].tenant.slug)
         return tenant_chooser(request)
     return TemplateResponse(request, "tenants/landing.html", {})
 

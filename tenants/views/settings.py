@@ -18,6 +18,11 @@ from tenants.services import TENANT_SETTING_FIELDS, tenant_settings_update
 from tenants.vault import CREDENTIAL_FIELDS, vault_delete, vault_masked, vault_set
 
 
+def _shown(field, value: str) -> str:
+    """A stored value as the list shows it: a choice by its label."""
+    return str(dict(field.choices).get(value, value)) if field.choices else value
+
+
 def _credential_rows(tenant):
     stored = vault_masked(tenant=tenant)
     return [
@@ -25,7 +30,7 @@ def _credential_rows(tenant):
             "kind": kind,
             "label": Credential.Kind(kind).label,
             "configured": kind in stored,
-            "values": [(field.label, stored.get(kind, {}).get(field.name, "")) for field in fields],
+            "values": [(field.label, _shown(field, stored.get(kind, {}).get(field.name, ""))) for field in fields],
         }
         for kind, fields in CREDENTIAL_FIELDS.items()
     ]
@@ -61,6 +66,11 @@ def settings_page(request):
     )
 
 
+def _typed_anything(kind: str, values: dict) -> bool:
+    """Whether a new credential's form has any value typed in (a choice always has one: it does not count)."""
+    return any(values.get(field.name) for field in CREDENTIAL_FIELDS[kind] if not field.choices)
+
+
 @roles_required(Role.OWNER)
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
@@ -75,7 +85,7 @@ def credential_edit(request, kind: str):
         request.POST if request.method == "POST" else None,
         initial={f.name: masked.get(f.name, "") for f in CREDENTIAL_FIELDS[kind] if not f.secret},
     )
-    if request.method == "POST" and form.is_valid() and not masked and not any(form.cleaned_data.values()):
+    if request.method == "POST" and form.is_valid() and not masked and not _typed_anything(kind, form.cleaned_data):
         form.add_error(None, _("Fill in at least one value, or cancel."))
     if request.method == "POST" and form.is_valid():
         vault_set(tenant=request.tenant, kind=kind, values=form.cleaned_data, actor=request.user)

@@ -15,7 +15,7 @@ from tenants import services
 from tenants.access import roles_required
 from tenants.forms import ApproveForm, MemberForm, StaffFilterForm
 from tenants.models import Membership, MembershipStatus, Role
-from tenants.selectors import tenant_members
+from tenants.selectors import pending_invitations, tenant_members
 
 PAGE_SIZE = 25
 
@@ -41,6 +41,7 @@ def staff_list(request):
         "search": search,
         "statuses": MembershipStatus.choices,
         "approve_form": ApproveForm(),
+        "invitations": pending_invitations(tenant=request.tenant),
     }
     template = (
         "tenants/staff_list.html#staff-table"

@@ -57,6 +57,7 @@ class Command(BaseCommand):
                     timezone_name=tz,
                     currency=currency,
                     country=country,
+                    listed=True,  # the demo's pending people registered against them
                 )
                 self.stdout.write(f"created tenant {slug}")
             self._people(tenant)
