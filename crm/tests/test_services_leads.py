@@ -60,9 +60,10 @@ def test_move_to_lost_needs_a_reason_and_changes_nothing_without_it(tenant, owne
     assert not lead.timeline.filter(kind=TimelineEntry.Kind.STAGE).exists()
 
 
-def test_move_records_history_audit_and_closes(tenant, owner):
+def test_move_records_history_audit_and_closes(tenant, owner, english):
     lead = LeadFactory()
 
+    # A reason from the list is recorded in the company's language (English here).
     moved = lead_move(lead=lead, stage=stage("lost"), actor=owner.user, lost_reason="Too expensive")
 
     assert moved.stage.key == "lost"

@@ -147,7 +147,7 @@ def test_move_changes_the_stage_and_answers_both_columns(tenant, owner, client_f
     assert AuditEntry.objects.filter(action="lead.move", object_id=str(lead.pk)).count() == 1
 
 
-def test_seller_moves_own_lead_to_lost_with_a_reason(tenant, seller, client_for):
+def test_seller_moves_own_lead_to_lost_with_a_reason(tenant, seller, client_for, english):
     lead = LeadFactory(seller=seller.user)
 
     response = _move(client_for(seller), lead, stage("lost"), lost_reason="Went with a competitor")

@@ -334,7 +334,7 @@ def test_bulk_move_when_confirmed_reports_moved_and_already_there(tenant, owner,
     assert [str(m) for m in response.wsgi_request._messages] == ["2 leads moved, 1 already there."]
 
 
-def test_bulk_move_to_lost_needs_a_reason(tenant, owner, client_for):
+def test_bulk_move_to_lost_needs_a_reason(tenant, owner, client_for, english):
     lead = LeadFactory()
     data = {"ids": [lead.pk], "action": "move", "stage": stage("lost").pk, "confirmed": "1"}
 
