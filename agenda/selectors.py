@@ -15,6 +15,7 @@ import math
 import zoneinfo
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -157,6 +158,14 @@ def availability(
             busy[seller_id].append((start, end))
 
     result = {}
+    instants: dict[tuple[date, time], int] = {}  # sellers mostly share hours: each local instant once
+
+    def instant(day: date, wall: time) -> int:
+        value = instants.get((day, wall))
+        if value is None:
+            value = instants[(day, wall)] = int(local_instant(day, wall, zone).timestamp())
+        return value
+
     for seller_id in seller_ids:
         working = []
         days_off = off.get(seller_id, [])
@@ -166,9 +175,7 @@ def availability(
             if not ranges or any(first <= day <= last for first, last in days_off):
                 continue
             for start, end in ranges:
-                working.append(
-                    (int(local_instant(day, start, zone).timestamp()), int(local_instant(day, end, zone).timestamp()))
-                )
+                working.append((instant(day, start), instant(day, end)))
         working.sort()
         seller_busy = sorted(busy.get(seller_id, []))
         result[seller_id] = SellerDay(working, seller_busy, [start for start, _end in seller_busy], days_off)
@@ -222,7 +229,7 @@ def free_slots(
     seller_id: int | None = None,
     now: datetime | None = None,
     ignore_notice: bool = False,
-) -> list[Slot]:
+) -> SlotList:
     """Bookable slots of `service` on the local days date_from..date_to (included), for every seller who
     offers it or only `seller_id`, in time order. Honours working hours, time off, buffers, live
     appointments, Google busy blocks (refreshed just before, at most a minute old), the minimum notice
@@ -271,21 +278,52 @@ def free_slots(
         )
         keys.extend([start * width + rank for start in starts])
     keys.sort()
-    moments: dict[int, tuple[datetime, datetime]] = {}
-    span = timedelta(seconds=duration)
-    slots = []
-    new_slot, append = object.__new__, slots.append
-    for key in keys:
-        start, rank = divmod(key, width)
-        pair = moments.get(start)
+    return SlotList(keys, ranked, duration)
+
+
+class SlotList(Sequence):
+    """The free slots in time order, then seller name. Every slot is computed (as one sorted integer
+    each); a `Slot` object is built only when read, so a caller that shows the first few of ten thousand
+    (alternatives, the agent, a day's options) does not pay for the rest."""
+
+    __slots__ = ("_keys", "_ranked", "_width", "_span", "_moments")
+
+    def __init__(self, keys: list[int], ranked: list[tuple[int, str]], duration: int):
+        self._keys, self._ranked, self._width = keys, ranked, max(len(ranked), 1)
+        self._span = timedelta(seconds=duration)
+        self._moments: dict[int, tuple[datetime, datetime]] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def _slot(self, key: int) -> Slot:
+        start, rank = divmod(key, self._width)
+        pair = self._moments.get(start)
         if pair is None:
             moment = datetime.fromtimestamp(start, UTC)
-            pair = moments[start] = (moment, moment + span)
-        seller, name = ranked[rank]
-        slot = new_slot(Slot)  # a frozen dataclass filled without its __init__'s per-field setattr
+            pair = self._moments[start] = (moment, moment + self._span)
+        seller, name = self._ranked[rank]
+        slot = object.__new__(Slot)  # a frozen dataclass filled without its __init__'s per-field setattr
         slot.__dict__.update(start=pair[0], end=pair[1], seller_id=seller, seller_name=name)
-        append(slot)
-    return slots
+        return slot
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._slot(key) for key in self._keys[index]]
+        return self._slot(self._keys[index])
+
+    def __iter__(self):
+        return map(self._slot, self._keys)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, SlotList):
+            return list(self) == list(other)
+        return isinstance(other, list) and list(self) == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"<SlotList of {len(self)} slots>"
 
 
 def seller_refusal(

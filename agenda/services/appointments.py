@@ -67,7 +67,13 @@ def _alternatives(*, tenant, service: Service, after: datetime, seller_id: int |
         date_to=day + timedelta(days=ALTERNATIVE_DAYS),
         seller_id=seller_id,
     )
-    return [slot for slot in slots if slot.start >= after][:ALTERNATIVES]
+    found = []
+    for slot in slots:  # built one by one on reading: stop at the few shown
+        if slot.start >= after:
+            found.append(slot)
+            if len(found) == ALTERNATIVES:
+                break
+    return found
 
 
 def _aware(moment: datetime, tenant) -> datetime:

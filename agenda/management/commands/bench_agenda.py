@@ -157,6 +157,19 @@ class Command(BaseCommand):
                 ),
                 requests,
             )
+            # The same, with every one of the thousands of slots read as an object (free_slots builds a
+            # slot when it is read; the pages and the agent read a day's or a few).
+            results["free_slots_30_days_all_sellers_every_slot_read"] = _timed(
+                lambda: list(
+                    free_slots(
+                        tenant=tenant,
+                        service=service,
+                        date_from=first_day,
+                        date_to=first_day + timedelta(days=DAYS - 1),
+                    )
+                ),
+                requests,
+            )
             slots = free_slots(
                 tenant=tenant, service=service, date_from=first_day, date_to=first_day + timedelta(days=DAYS - 1)
             )
