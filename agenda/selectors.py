@@ -286,7 +286,7 @@ class SlotList(Sequence):
     each); a `Slot` object is built only when read, so a caller that shows the first few of ten thousand
     (alternatives, the agent, a day's options) does not pay for the rest."""
 
-    __slots__ = ("_keys", "_ranked", "_width", "_span", "_moments")
+    __slots__ = ("_keys", "_moments", "_ranked", "_span", "_width")
 
     def __init__(self, keys: list[int], ranked: list[tuple[int, str]], duration: int):
         self._keys, self._ranked, self._width = keys, ranked, max(len(ranked), 1)
