@@ -34,6 +34,7 @@ SHARED_APPS = [
     "django_htmx",
     "template_partials",
     "channels",
+    "webhooks",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
