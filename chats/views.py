@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from chats import selectors, services
 from chats.models import Message
@@ -65,6 +66,13 @@ def _pane_context(request, conversation) -> dict:
 @require_GET
 def inbox(request):
     context = _list_context(request)
+    opened = request.GET.get("open", "")
+    if opened.isdecimal() and len(opened) < 19:
+        # The live list refresh of a page showing this conversation: what arrived there has been seen.
+        conversation = selectors.conversation_for(membership=request.membership, conversation_id=int(opened))
+        if conversation is not None:
+            services.conversation_mark_read(tenant=request.tenant, conversation=conversation)
+            context = {**_list_context(request), "conversation": conversation}
     if request.htmx and request.GET.get("partial") == "list":
         return TemplateResponse(request, "chats/inbox.html#conversation-list", context)
     return TemplateResponse(request, "chats/inbox.html", context)
@@ -120,9 +128,10 @@ def send(request, pk: int):
         flash.error(request, error.message)
         return redirect("chats:conversation", pk)
     if request.htmx:
-        return TemplateResponse(
-            request, "chats/inbox.html#sent", {"message": message, "conversation": conversation, "oob": False}
+        response = TemplateResponse(
+            request, "chats/inbox.html#sent", {"message": message, "conversation": conversation}
         )
+        return trigger_client_event(response, "chats:sent", {})
     return redirect("chats:conversation", pk)
 
 

@@ -73,3 +73,27 @@ def conversation_touch(*, conversation: Conversation, message: Message, inbound:
         at = message.provider_time or message.created_at
         Conversation.objects.filter(pk=conversation.pk).exclude(last_inbound_at__gte=at).update(last_inbound_at=at)
     conversation.refresh_from_db()
+
+
+def enqueue_on_commit(task, tenant, *args) -> None:
+    """Sends `task` once the transaction commits, inside `tenant` (tenant-schemas-celery carries it)."""
+    from django.db import transaction
+    from django_tenants.utils import tenant_context
+
+    def send() -> None:
+        with tenant_context(tenant):
+            task.delay(*args)
+
+    transaction.on_commit(send)
+
+
+def run_on_commit(company, fn, **kwargs) -> None:
+    """Runs `fn(**kwargs)` once the transaction commits, inside `company`."""
+    from django.db import transaction
+    from django_tenants.utils import tenant_context
+
+    def run() -> None:
+        with tenant_context(company):
+            fn(**kwargs)
+
+    transaction.on_commit(run)

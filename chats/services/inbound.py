@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chats.models import Conversation, Message
-from chats.services.common import conversation_touch, preview_of
+from chats.services.common import conversation_touch, enqueue_on_commit, preview_of, run_on_commit
 from chats.webhooks.parsing import CLOUD, Delivery, InboundItem, PayloadError, StatusItem, parse_cloud, parse_ycloud
 from core.actors import lead_actor
 from core.errors import ApplicationError
@@ -161,17 +161,16 @@ def message_receive(*, tenant, provider: str, item: InboundItem) -> Message | No
         data={"conversation": conversation.pk, "message": message.pk},
     )
     announce_message(message=message, event="MESSAGE_NEW")
-    pk = message.pk
     if has_media:
         from chats.tasks import media_download_task
 
-        transaction.on_commit(lambda: media_download_task.delay(pk))
+        enqueue_on_commit(media_download_task, tenant, message.pk)
     else:
-        transaction.on_commit(lambda: _fire(tenant, pk))
+        run_on_commit(tenant, _fire, tenant=tenant, message_id=message.pk)
     return message
 
 
-def _fire(tenant, message_id: int) -> None:
+def _fire(*, tenant, message_id: int) -> None:
     from chats.hooks import fire_inbound
 
     message = Message.objects.select_related("conversation__lead").filter(pk=message_id).first()

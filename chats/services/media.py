@@ -9,6 +9,7 @@ from django.db import transaction
 
 from chats.clients.whatsapp import get_whatsapp_client
 from chats.models import Message
+from chats.services.common import run_on_commit
 from core.errors import PermanentClientError, TransientClientError
 from core.tenancy import check_tenant
 
@@ -55,5 +56,5 @@ def media_download(*, tenant, message_id: int, last_attempt: bool = False) -> st
             message.media_state = Message.MediaState.READY
         message.save()
         announce_message(message=message, event="MESSAGE_STATUS")
-        transaction.on_commit(lambda: fire_inbound(tenant=tenant, message=message))
+        run_on_commit(tenant, fire_inbound, tenant=tenant, message=message)
     return message.media_state

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from chats.clients.whatsapp import Outbound, get_whatsapp_client
 from chats.models import Conversation, Message
-from chats.services.common import WindowClosed, conversation_touch, preview_of, sender_of
+from chats.services.common import WindowClosed, conversation_touch, enqueue_on_commit, preview_of, sender_of
 from core.audit import audit_log
 from core.errors import ApplicationError, PermanentClientError, TransientClientError
 from core.tenancy import check_tenant
@@ -32,11 +32,10 @@ IN_FLIGHT = timedelta(seconds=60)
 ATTACHMENT_KINDS = {"image/": "image", "audio/": "audio", "video/": "video"}
 
 
-def _enqueue(message: Message) -> None:
+def _enqueue(tenant, message: Message) -> None:
     from chats.tasks import message_send_task
 
-    pk = message.pk
-    transaction.on_commit(lambda: message_send_task.delay(pk))
+    enqueue_on_commit(message_send_task, tenant, message.pk)
 
 
 def _create_outbound(*, tenant, conversation: Conversation, actor, **fields) -> Message:
@@ -62,7 +61,7 @@ def _create_outbound(*, tenant, conversation: Conversation, actor, **fields) -> 
         body=preview_of(message),
         data={"conversation": conversation.pk, "message": message.pk},
     )
-    _enqueue(message)
+    _enqueue(tenant, message)
     announce_message(message=message, event="MESSAGE_NEW")
     return message
 
@@ -158,7 +157,7 @@ def message_retry(*, tenant, message: Message, actor) -> Message:
     message.idempotency_key = uuid.uuid4().hex
     message.save(update_fields=["status", "error", "error_code", "failed_at", "idempotency_key", "updated_at"])
     audit_log(action="chats.message_retry", actor=actor, obj=message.conversation.lead)
-    _enqueue(message)
+    _enqueue(tenant, message)
     from chats.realtime import announce_message
 
     announce_message(message=message, event="MESSAGE_STATUS")
