@@ -49,7 +49,11 @@ class WebhookEventAdmin(SafeChangelistMixin, admin.ModelAdmin):
             count += 1
         self.message_user(
             request,
-            ngettext("%(count)d delivery sent to be processed again.", "%(count)d deliveries sent to be processed again.", count)
+            ngettext(
+                "%(count)d delivery sent to be processed again.",
+                "%(count)d deliveries sent to be processed again.",
+                count,
+            )
             % {"count": count},
             messages.SUCCESS,
         )

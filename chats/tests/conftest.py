@@ -146,6 +146,10 @@ def queued(monkeypatch):
     from chats import tasks
 
     sent = []
+
+    def recorder(name):
+        return lambda *args: sent.append((name, args))
+
     for task in (tasks.webhook_event_task, tasks.message_send_task, tasks.media_download_task):
-        monkeypatch.setattr(task, "delay", lambda *args, _name=task.name.rsplit(".", 1)[-1]: sent.append((_name, args)))
+        monkeypatch.setattr(task, "delay", recorder(task.name.rsplit(".", 1)[-1]))
     return sent
