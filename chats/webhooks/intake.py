@@ -127,9 +127,14 @@ class Outcome:
     status: int
     event_id: int | None = None
     duplicate: bool = False
+    # Set when the caller said it enqueues the processing itself (after answering): the company to send
+    # it in. None: nothing to enqueue (refused, a redelivery, or kept with an error).
+    tenant: object | None = None
 
 
-def _store(*, route: Route, provider: str, dedupe_key: str, kind: str, body: bytes, error: str) -> Outcome:
+def _store(
+    *, route: Route, provider: str, dedupe_key: str, kind: str, body: bytes, error: str, defer: bool = False
+) -> Outcome:
     """INSERT ... ON CONFLICT DO NOTHING: one row per delivery key, even for concurrent redeliveries."""
     from webhooks.models import WebhookEvent
 
@@ -146,6 +151,8 @@ def _store(*, route: Route, provider: str, dedupe_key: str, kind: str, body: byt
         if row is None:
             return Outcome(status=200, duplicate=True)
         event_id = row[0]
+        if not error and defer:
+            return Outcome(status=200, event_id=event_id, tenant=route.tenant)
         if not error:
             tenant = route.tenant
             transaction.on_commit(lambda: enqueue(tenant=tenant, event_id=event_id))
@@ -159,7 +166,7 @@ def enqueue(*, tenant, event_id: int, replay: bool = False) -> None:
         webhook_event_task.delay(event_id, replay)
 
 
-def accept_cloud(body: bytes, signature: str) -> Outcome:
+def accept_cloud(body: bytes, signature: str, *, defer: bool = False) -> Outcome:
     """A Cloud API (or sandbox) delivery: 403 unless signed by the receiving number's company."""
     try:
         data = json.loads(body)
@@ -179,10 +186,10 @@ def accept_cloud(body: bytes, signature: str) -> Outcome:
         key, kind, error = delivery.dedupe_key, delivery.kind, ""
     except PayloadError as exc:
         key, kind, error = f"cloud:{hashlib.sha256(body).hexdigest()}", "unreadable", f"unreadable payload: {exc}"
-    return _store(route=route, provider=route.provider, dedupe_key=key, kind=kind, body=body, error=error)
+    return _store(route=route, provider=route.provider, dedupe_key=key, kind=kind, body=body, error=error, defer=defer)
 
 
-def accept_ycloud(body: bytes, signature: str) -> Outcome:
+def accept_ycloud(body: bytes, signature: str, *, defer: bool = False) -> Outcome:
     try:
         data = json.loads(body)
         number = ycloud_number(data) if isinstance(data, dict) else ""
@@ -196,7 +203,7 @@ def accept_ycloud(body: bytes, signature: str) -> Outcome:
         key, kind, error = delivery.dedupe_key, delivery.kind, ""
     except PayloadError as exc:
         key, kind, error = f"ycloud:{hashlib.sha256(body).hexdigest()}", "unreadable", f"unreadable payload: {exc}"
-    return _store(route=route, provider=YCLOUD, dedupe_key=key, kind=kind, body=body, error=error)
+    return _store(route=route, provider=YCLOUD, dedupe_key=key, kind=kind, body=body, error=error, defer=defer)
 
 
 def verify_token_matches(token: str) -> bool:
