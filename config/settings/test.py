@@ -17,3 +17,4 @@ AGENDA_GOOGLE_CLIENT = "agenda.clients.fakes.FakeGoogleCalendarClient"
 # Tests change companies with queryset updates (no signals): look the host up every time. The host cache's
 # own tests turn it on.
 TENANT_HOST_CACHE_SECONDS = 0
+CHATS_WHATSAPP_CLIENT = "chats.clients.fakes.FakeWhatsAppClient"
