@@ -63,7 +63,7 @@ def scores(text: str) -> dict[str, float]:
 
 
 def detect_language(text: str) -> str | None:
-    """"es", "en" or "fr" when the text clearly reads as one of them, else None."""
+    """ "es", "en" or "fr" when the text clearly reads as one of them, else None."""
     ranked = sorted(scores(text).items(), key=lambda item: item[1], reverse=True)
     (best, top), (_second, runner_up) = ranked[0], ranked[1]
     if top < 1.0 or top - runner_up < MARGIN:

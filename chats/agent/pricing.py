@@ -18,7 +18,7 @@ MILLION = Decimal(1_000_000)
 
 
 def _base(model: str) -> str:
-    """"gpt-4o-mini-2024-07-18" is priced as "gpt-4o-mini"."""
+    """ "gpt-4o-mini-2024-07-18" is priced as "gpt-4o-mini"."""
     model = (model or "").strip().lower()
     for name in sorted(PRICES_PER_MILLION, key=len, reverse=True):
         if model == name or model.startswith(name + "-2"):

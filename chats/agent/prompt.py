@@ -84,7 +84,8 @@ def lead_facts(*, lead, zone) -> list[str]:
     if lead.notes:
         facts.append(f"Summary: {lead.notes.strip()[:MAX_NOTES]}")
     for appointment in lead_appointments(lead=lead, upcoming_only=True)[:3]:
-        facts.append(f"Upcoming appointment id {appointment.pk}: {appointment.service.name}, {appointment.start.astimezone(zone):%Y-%m-%dT%H:%M}")
+        start = appointment.start.astimezone(zone)
+        facts.append(f"Upcoming appointment id {appointment.pk}: {appointment.service.name}, {start:%Y-%m-%dT%H:%M}")
     return facts
 
 

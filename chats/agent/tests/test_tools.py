@@ -118,7 +118,8 @@ def test_bad_arguments_come_back_as_errors_and_book_nothing(ctx, service, lead):
     for args in ({"service_id": "abc", "start": "2027-03-02T11:00"}, {"service_id": service.pk, "start": "soon"},
                  {"service_id": 99999, "start": "2027-03-02T11:00"}, {"_unreadable": "{"}):  # fmt: skip
         result, error = run_tool(ctx, "book_appointment", args)
-        assert result["ok"] is False and error
+        assert result["ok"] is False
+        assert error
     result, error = run_tool(ctx, "drop_database", {})
     assert error == "unknown tool 'drop_database'"
     assert not Appointment.objects.filter(lead=lead).exists()
@@ -137,7 +138,8 @@ def test_list_cancel_and_reschedule_only_the_leads_own_appointments(ctx, service
     assert [item["id"] for item in listed["appointments"]] == [mine.pk]
 
     refused, error = run_tool(ctx, "cancel_appointment", {"appointment_id": theirs.pk})
-    assert refused["ok"] is False and "no upcoming appointment" in error
+    assert refused["ok"] is False
+    assert "no upcoming appointment" in error
     theirs.refresh_from_db()
     assert theirs.status == Appointment.Status.SCHEDULED
 
@@ -162,7 +164,8 @@ def test_reschedule_into_a_taken_time_offers_alternatives(ctx, service, seller_a
         start=datetime(2027, 3, 2, 14, 0, tzinfo=UTC), seller_id=seller_a.user_id, actor=None, source="staff",
     )  # fmt: skip
     result, _ = run_tool(ctx, "reschedule_appointment", {"appointment_id": mine.pk, "start": "2027-03-02T15:00"})
-    assert result["ok"] is False and result["reason"] == "taken"
+    assert result["ok"] is False
+    assert result["reason"] == "taken"
     assert result["alternatives"][0]["start"] == "2027-03-02T15:30"
     mine.refresh_from_db()
     assert mine.start == datetime(2027, 3, 2, 10, 0, tzinfo=UTC)
@@ -175,4 +178,5 @@ def test_triage_urgency_scores_the_lead_as_the_agent(ctx, lead):
     assert (lead.score, lead.score_reason) == ("hot", "Wants a visit this week")
     assert AuditEntry.objects.filter(action="lead.update", actor_kind="agent").exists()
     bad, error = run_tool(ctx, "triage_urgency", {"level": "boiling", "reason": "x"})
-    assert bad["ok"] is False and "hot, warm or cold" in error
+    assert bad["ok"] is False
+    assert "hot, warm or cold" in error
