@@ -17,5 +17,6 @@ urlpatterns = [
     path("odoo/", include("odoo_sync.urls")),
     path("", include("crm.urls")),
     path("", include("agenda.urls")),
+    path("", include("chats.agent.urls")),
     path("", include("tenants.urls_tenant")),
 ]
