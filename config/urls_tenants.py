@@ -17,6 +17,7 @@ urlpatterns = [
     path("odoo/", include("odoo_sync.urls")),
     path("", include("crm.urls")),
     path("", include("agenda.urls")),
+    path("", include("chats.urls")),
     path("", include("chats.agent.urls")),
     path("", include("tenants.urls_tenant")),
 ]

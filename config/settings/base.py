@@ -34,6 +34,7 @@ SHARED_APPS = [
     "django_htmx",
     "template_partials",
     "channels",
+    "webhooks",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -210,6 +211,9 @@ DEMO_SEEDERS = ["crm.demo.seed", "agenda.demo.seed", "crm.documents_demo.seed"]
 # Google Calendar client: "real" (google-api-python-client with the vault's credentials) or the dotted path
 # of a class taking the tenant (tests use the in-memory fake).
 AGENDA_GOOGLE_CLIENT = env("AGENDA_GOOGLE_CLIENT", default="real")
+# WhatsApp providers: "real" picks each number's provider (Cloud API, YCloud, sandbox); a dotted class path
+# replaces them all (tests use chats.clients.fakes.FakeWhatsAppClient).
+CHATS_WHATSAPP_CLIENT = env("CHATS_WHATSAPP_CLIENT", default="real")
 
 # The AI sales agent (chats.agent): the model used when the company's OpenAI credential names none, and the
 # chat / transcription clients: "real" (OpenAI with the vault's key) or the dotted path of a factory taking
