@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 LOCK_SECONDS = 300  # longer than any run (model calls time out after 30 s, a run makes at most MAX_ROUNDS)
 MAX_ROUNDS = 8  # model calls per run; a run still calling tools after that hands off
 HISTORY = 20  # earlier messages of the conversation given as context
-IN, OUT = "in", "out"
+IN, OUT = "in", "out"  # chats.models.Message.Direction
+MAX_REPLY = 4096  # WhatsApp's longest text
 AUDIO_KINDS = ("audio", "voice")
 
 
@@ -292,10 +293,10 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
                     run.trigger_message = newer[-1]
                     run.messages_read += len(newer)
                     continue
-                reply = _with_alternatives(completion.text, ctx)
+                reply = _with_alternatives(completion.text, ctx)[:MAX_REPLY]
                 break
             if reply is None:
-                run.error = "The agent did not finish within %d model calls." % MAX_ROUNDS
+                run.error = f"The agent did not finish within {MAX_ROUNDS} model calls."
                 _handoff(ctx, reason=_("The AI agent could not finish its answer."))
                 reply = holding_message(language)
             elif not reply:
@@ -321,6 +322,10 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
         run.cost = run_cost(model=run.model, tokens_in=run.tokens_in, tokens_out=run.tokens_out)
         run.save()
     return Outcome(run.outcome, run.pk)
+
+
+def _prompt(ctx: AgentContext, *, tone: str) -> str:
+    return build_system_prompt(tenant=ctx.tenant, lead=ctx.lead, language=ctx.language, tone=tone)
 
 
 def _jsonable(value):

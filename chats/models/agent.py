@@ -94,6 +94,9 @@ class AgentCursor(models.Model):
         verbose_name = _("agent cursor")
         verbose_name_plural = _("agent cursors")
 
+    def __str__(self) -> str:
+        return f"{self.conversation_id}@{self.answered_through}"
+
 
 class AgentSettings(TimeStampedModel):
     """The company's agent settings: one row, created on first use."""

@@ -16,3 +16,24 @@ def _clean_fakes():
     yield
     fakes.uninstall()
     fakes.FakeTranscriber.reset()
+
+
+@pytest.fixture
+def agent_on(madrid):
+    """acme (in Madrid, on the agenda's fixed clock when `clock` is used) with its agent switched on."""
+    madrid.ai_enabled = True
+    madrid.save(update_fields=["ai_enabled"])
+    return madrid
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    """Background tasks recorded, not run (the send task, the agent's tasks): [(name, args)]."""
+    from chats import tasks as chat_tasks
+    from chats.agent import tasks as agent_tasks
+
+    sent = []
+    for task in (chat_tasks.message_send_task, agent_tasks.agent_reply_task, agent_tasks.message_transcribe_task):
+        name = task.name.rsplit(".", 1)[-1]
+        monkeypatch.setattr(task, "delay", lambda *args, name=name: sent.append((name, args)))
+    return sent
