@@ -19,7 +19,7 @@ def _clean_fakes():
 
 
 @pytest.fixture
-def agent_on(madrid):
+def agent_on(madrid):  # noqa: F811 (the agenda fixture, imported above)
     """acme (in Madrid, on the agenda's fixed clock when `clock` is used) with its agent switched on."""
     madrid.ai_enabled = True
     madrid.save(update_fields=["ai_enabled"])
