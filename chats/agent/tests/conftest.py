@@ -7,6 +7,14 @@ import pytest
 
 from agenda.tests.conftest import _fresh_fake_google, clock, lead, madrid, seller_a, seller_b, service  # noqa: F401
 from chats.agent.clients import fakes
+from chats.tests import conftest as chats_fixtures
+
+# The chats fixtures the pipeline tests use (company numbers, signed posts, tasks run in-line).
+_fresh_provider_and_routes = chats_fixtures._fresh_provider_and_routes
+numbers = chats_fixtures.numbers
+public_client = chats_fixtures.public_client
+post_cloud = chats_fixtures.post_cloud
+run_tasks = chats_fixtures.run_tasks
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +45,24 @@ def sent_tasks(monkeypatch):
         name = task.name.rsplit(".", 1)[-1]
         monkeypatch.setattr(task, "delay", lambda *args, name=name: sent.append((name, args)))
     return sent
+
+
+@pytest.fixture
+def agent_runs_inline(monkeypatch, run_tasks):
+    """The chats tasks and the agent's run in-line, in the company they were sent in: [(name, args)]."""
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from chats.agent import tasks
+
+    def inline(task):
+        def delay(*args):
+            run_tasks.append((task.name.rsplit(".", 1)[-1], args))
+            with tenant_context(connection.tenant):
+                return task.run(*args)
+
+        return delay
+
+    for task in (tasks.agent_reply_task, tasks.message_transcribe_task):
+        monkeypatch.setattr(task, "delay", inline(task))
+    return run_tasks
