@@ -5,14 +5,14 @@ inside the company."""
 
 from __future__ import annotations
 
-from chats.agent.runner import AUDIO_KINDS, IN, agent_may_answer
+from chats.agent.runner import AUDIO_KINDS, IN, SILENT_KINDS, agent_may_answer
 from chats.hooks import on_inbound
 
 
 def agent_on_inbound(*, tenant, message) -> None:
     from chats.agent.tasks import agent_reply_task, message_transcribe_task
 
-    if message.direction != IN:
+    if message.direction != IN or message.kind in SILENT_KINDS:
         return
     if message.kind in AUDIO_KINDS and not (message.transcript or "").strip():
         message_transcribe_task.delay(message.pk)

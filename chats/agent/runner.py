@@ -39,6 +39,7 @@ HISTORY = 20  # earlier messages of the conversation given as context
 IN, OUT = "in", "out"  # chats.models.Message.Direction
 MAX_REPLY = 4096  # WhatsApp's longest text
 AUDIO_KINDS = ("audio", "voice")
+SILENT_KINDS = ("reaction",)
 
 
 @dataclass
@@ -83,8 +84,11 @@ def pending_messages(conversation) -> list:
 
     answered = AgentCursor.objects.filter(conversation=conversation).values_list("answered_through", flat=True)
     after = max(answered.first() or 0, _last_outbound_id(conversation))
+    # A reaction (a thumbs-up on a reply) asks for no answer.
     return list(
-        Message.objects.filter(conversation=conversation, direction=IN, pk__gt=after).order_by("created_at", "id")
+        Message.objects.filter(conversation=conversation, direction=IN, pk__gt=after)
+        .exclude(kind__in=SILENT_KINDS)
+        .order_by("created_at", "id")
     )
 
 
@@ -174,18 +178,22 @@ def _send(*, tenant, conversation, text: str, language: str):
     return message
 
 
-def _note_languages(*, tenant, lead, messages, language: str) -> None:
-    """Records each message's language, and the lead's, when it changed."""
+def _note_languages(*, tenant, lead, messages) -> None:
+    """Records each message's language when it reads clearly as one, and the lead's when their newest such
+    message changed it (a message too short to tell changes nothing)."""
     from chats.models import Message
 
+    newest = None
     for message in messages:
         detected = detect_language(message_text(message))
-        if detected and hasattr(message, "language") and message.language != detected:
-            Message.objects.filter(pk=message.pk).update(language=detected)
-    if lead.language != language:
+        if detected:
+            newest = detected
+            if message.language != detected:
+                Message.objects.filter(pk=message.pk).update(language=detected)
+    if newest and lead.language != newest:
         from crm.public import lead_update
 
-        lead_update(tenant=tenant, lead=lead, actor=AGENT, language=language)
+        lead_update(tenant=tenant, lead=lead, actor=AGENT, language=newest)
 
 
 def _transcribe_pending(*, tenant, messages) -> None:
@@ -249,7 +257,7 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
     try:
         # Staff-facing records (timeline, audit) in the company's language; the reply in the lead's.
         with translation.override(tenant.language):
-            _note_languages(tenant=tenant, lead=lead, messages=pending, language=language)
+            _note_languages(tenant=tenant, lead=lead, messages=pending)
             client = get_chat_client(tenant)
             run.model = client.model
             tone = _tone()

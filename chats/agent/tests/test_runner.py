@@ -223,6 +223,26 @@ def test_a_voice_note_is_transcribed_and_read_by_the_agent(agent_on, conversatio
     assert fakes.FakeTranscriber.calls == [b"OggS-voice"]
 
 
+def test_a_short_message_keeps_the_leads_known_language(agent_on, conversation):
+    lead = conversation.lead
+    lead.language = "fr"
+    lead.save()
+    make_inbound(conversation, "ok 👍")
+    model = fakes.install()
+
+    agent_answer(tenant=agent_on, conversation_id=conversation.pk)
+
+    assert "Reply in French" in model.received[0][0].content
+    assert Lead.objects.get(pk=lead.pk).language == "fr"
+    assert _replies(conversation)[0].language == "fr"
+
+
+def test_a_reaction_alone_gets_no_answer(agent_on, conversation):
+    make_inbound(conversation, "", kind="reaction", payload={"emoji": "👍"})
+    assert agent_answer(tenant=agent_on, conversation_id=conversation.pk).status == "idle"
+    assert _replies(conversation) == []
+
+
 def test_nothing_happens_while_the_agent_is_off(madrid, clock, seller_a, sent_tasks):
     conversation = make_conversation(madrid, phone="+34611000112", seller_id=seller_a.user_id)
     make_inbound(conversation, "Hola")
@@ -239,8 +259,10 @@ def test_the_receiver_wakes_the_agent_or_transcribes_first(agent_on, conversatio
 
     text = make_inbound(conversation, "Hola")
     voice = make_inbound(conversation, "", kind="voice")
+    reaction = make_inbound(conversation, "", kind="reaction", payload={"emoji": "👍"})
     agent_on_inbound(tenant=agent_on, message=text)
     agent_on_inbound(tenant=agent_on, message=voice)
+    agent_on_inbound(tenant=agent_on, message=reaction)
     assert sent_tasks == [("agent_reply_task", (conversation.pk,)), ("message_transcribe_task", (voice.pk,))]
 
     sent_tasks.clear()
