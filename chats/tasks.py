@@ -47,3 +47,13 @@ def media_download_task(self, message_id: int) -> str:
         return media_download(tenant=current_tenant(), message_id=message_id, last_attempt=self.request.retries >= 5)
     except TransientClientError as error:
         raise self.retry(exc=error, countdown=min(300, 2 ** (self.request.retries + 2))) from error
+
+
+@shared_task(acks_late=True)
+def sandbox_status_task(phone_number_id: str, wamid: str, status: str, recipient: str) -> int:
+    """The sandbox provider reports a status of a message it took, through the real webhook intake."""
+    from chats.clients.sandbox import status_body
+    from chats.webhooks.intake import accept_cloud, cloud_signature, sandbox_secret
+
+    body = status_body(phone_number_id=phone_number_id, wamid=wamid, status=status, recipient=recipient)
+    return accept_cloud(body, cloud_signature(body, sandbox_secret(phone_number_id))).status

@@ -14,7 +14,7 @@ from chats import selectors, services
 from chats.models import Message
 from core.errors import ApplicationError
 from tenants.access import roles_required
-from tenants.models import Role
+from tenants.models import Role, WhatsAppNumber
 
 CHAT_ROLES = (Role.OWNER, Role.SELLER)
 
@@ -33,7 +33,8 @@ def _list_context(request) -> dict:
     page = selectors.conversation_list(
         membership=request.membership, filter=current, search=search, page=request.GET.get("page", 1)
     )
-    return {"page": page, "filter": current, "q": search, "filters": _filters()}
+    has_sandbox = WhatsAppNumber.objects.filter(tenant=request.tenant, provider="sandbox").exists()
+    return {"page": page, "filter": current, "q": search, "filters": _filters(), "has_sandbox": has_sandbox}
 
 
 def _filters():

@@ -67,6 +67,13 @@
     setTimeout(function () { dedupe(); scrollToEnd(true); }, 0);
   });
 
+  document.addEventListener("chats:simulated", function () {
+    var form = document.getElementById("simulator-form");
+    if (!form) { return; }
+    form.querySelector("textarea[name=text]").value = "";
+    form.querySelector("input[type=file]").value = "";
+  });
+
   document.addEventListener("change", function (event) {
     if (!event.target.matches || !event.target.matches("[data-quick-replies]")) { return; }
     var text = document.querySelector("#composer textarea[name=text]");
