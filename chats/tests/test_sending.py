@@ -141,7 +141,7 @@ def test_a_timeout_leaves_it_sending_so_the_retry_looks_first(tenant, conversati
 
 
 def test_free_text_outside_the_window_is_refused_and_nothing_is_queued(
-    tenant, numbers, owner, queued, django_capture_on_commit_callbacks
+    tenant, numbers, owner, queued, django_capture_on_commit_callbacks, english
 ):
     from django.db import connection
 
