@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,8 +34,10 @@ from core.tenancy import check_tenant
 
 logger = logging.getLogger(__name__)
 
-LOCK_SECONDS = 300  # longer than any run (model calls time out after 30 s, a run makes at most MAX_ROUNDS)
 MAX_ROUNDS = 8  # model calls per run; a run still calling tools after that hands off
+RUN_BUDGET_SECONDS = 240  # no model call starts after this; with one call's time-out and retry, a run ends
+LOCK_SECONDS = 360  # before its lock expires (a lock outliving a dead worker frees the conversation then)
+_clock = time.monotonic
 HISTORY = 20  # earlier messages of the conversation given as context
 IN, OUT = "in", "out"  # chats.models.Message.Direction
 MAX_REPLY = 4096  # WhatsApp's longest text
@@ -270,7 +273,10 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
                 *({"role": "user", "content": message_text(message)} for message in pending),
             ]
             reply = None
+            started = _clock()
             for _round in range(MAX_ROUNDS):
+                if _clock() - started > RUN_BUDGET_SECONDS:
+                    break
                 completion = client.complete(messages=messages, tools=tool_specs())
                 run.model_calls += 1
                 run.tokens_in += completion.tokens_in
@@ -304,11 +310,14 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
                 reply = _with_alternatives(completion.text, ctx)[:MAX_REPLY]
                 break
             if reply is None:
-                run.error = f"The agent did not finish within {MAX_ROUNDS} model calls."
+                run.error = f"The agent did not finish within {MAX_ROUNDS} model calls or {RUN_BUDGET_SECONDS} s."
                 _handoff(ctx, reason=_("The AI agent could not finish its answer."))
                 reply = holding_message(language)
             elif not reply:
-                reply = holding_message(language) if ctx.handed_off else reply
+                if not ctx.handed_off:
+                    run.error = "The model answered nothing."
+                    _handoff(ctx, reason=_("The AI agent could not finish its answer."))
+                reply = holding_message(language)
             if reply:
                 run.reply_message = _send(tenant=tenant, conversation=conversation, text=reply, language=language)
             run.outcome = AgentRun.Outcome.HANDED_OFF if ctx.handed_off else AgentRun.Outcome.REPLIED

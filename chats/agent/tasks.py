@@ -14,14 +14,18 @@ from core.tenancy import current_tenant
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True)
-def agent_reply_task(conversation_id: int) -> str:
-    """Answers the lead's pending messages of one conversation (chats.agent.runner.agent_answer). Not
-    retried: a run that fails hands the conversation to a person instead, and a redelivered task finds
-    nothing pending."""
-    from chats.agent.runner import agent_answer
+@shared_task(bind=True, acks_late=True, max_retries=1)
+def agent_reply_task(self, conversation_id: int) -> str:
+    """Answers the lead's pending messages of one conversation (chats.agent.runner.agent_answer). A run that
+    fails hands the conversation to a person instead of retrying. A task finding another run in progress
+    looks once more after the lock's lifetime: should that run's worker have died, the lock has expired
+    by then and these messages are answered (a live run has answered them, and the look finds nothing)."""
+    from chats.agent.runner import LOCK_SECONDS, agent_answer
 
-    return agent_answer(tenant=current_tenant(), conversation_id=conversation_id).status
+    status = agent_answer(tenant=current_tenant(), conversation_id=conversation_id).status
+    if status == "busy" and self.request.retries < self.max_retries and not self.request.is_eager:
+        raise self.retry(countdown=LOCK_SECONDS + 5)
+    return status
 
 
 @shared_task(

@@ -209,6 +209,30 @@ def test_a_model_that_never_stops_calling_tools_hands_off(agent_on, conversation
     assert _replies(conversation)[0].text == holding_message("es")
 
 
+def test_an_empty_answer_hands_off_rather_than_leave_the_lead_unanswered(agent_on, conversation):
+    make_inbound(conversation, "Hola")
+    fakes.install(say(""))
+
+    assert agent_answer(tenant=agent_on, conversation_id=conversation.pk).status == "handed_off"
+
+    assert AgentRun.objects.get(conversation=conversation).error == "The model answered nothing."
+    assert _replies(conversation)[0].text == holding_message("es")
+
+
+def test_a_run_past_its_time_budget_hands_off(agent_on, conversation, service, monkeypatch):
+    from chats.agent import runner
+
+    make_inbound(conversation, "Hola")
+    ticks = iter([0.0, 1.0, runner.RUN_BUDGET_SECONDS + 1.0])
+    monkeypatch.setattr(runner, "_clock", lambda: next(ticks))
+    model = fakes.install(call("list_services"), call("list_services"), say("tarde"))
+
+    assert agent_answer(tenant=agent_on, conversation_id=conversation.pk).status == "handed_off"
+
+    assert len(model.received) == 1  # the second call would have started past the budget
+    assert "240 s" in AgentRun.objects.get(conversation=conversation).error
+
+
 def test_a_voice_note_is_transcribed_and_read_by_the_agent(agent_on, conversation):
     fakes.FakeTranscriber.TRANSCRIPTS[b"OggS-voice"] = "Hola, quería pedir cita para el jueves"
     voice = make_inbound(conversation, "", kind="voice", media_mime="audio/ogg")
@@ -270,3 +294,31 @@ def test_the_receiver_wakes_the_agent_or_transcribes_first(agent_on, conversatio
     conversation.save()
     agent_on_inbound(tenant=agent_on, message=text)
     assert sent_tasks == []
+
+
+def test_a_task_finding_the_conversation_busy_looks_again_after_the_lock_lifetime(agent_on, conversation, monkeypatch):
+    from chats.agent import runner
+    from chats.agent.tasks import agent_reply_task
+
+    monkeypatch.setattr(runner, "agent_answer", lambda **kwargs: runner.Outcome("busy"))
+    retried = []
+
+    def retry(**kwargs):
+        retried.append(kwargs)
+        return RuntimeError("retry")
+
+    monkeypatch.setattr(agent_reply_task, "retry", retry)
+    agent_reply_task.push_request(retries=0, is_eager=False)
+    try:
+        with pytest.raises(RuntimeError):
+            agent_reply_task.run(conversation.pk)
+    finally:
+        agent_reply_task.pop_request()
+    assert retried == [{"countdown": runner.LOCK_SECONDS + 5}]
+
+    agent_reply_task.push_request(retries=1, is_eager=False)
+    try:
+        assert agent_reply_task.run(conversation.pk) == "busy"  # looked once already: done
+    finally:
+        agent_reply_task.pop_request()
+    assert len(retried) == 1
