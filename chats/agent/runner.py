@@ -194,9 +194,15 @@ def _note_languages(*, tenant, lead, messages) -> None:
             if message.language != detected:
                 Message.objects.filter(pk=message.pk).update(language=detected)
     if newest and lead.language != newest:
+        from django.core.exceptions import ValidationError
+
+        from core.errors import ApplicationError
         from crm.public import lead_update
 
-        lead_update(tenant=tenant, lead=lead, actor=AGENT, language=newest)
+        try:
+            lead_update(tenant=tenant, lead=lead, actor=AGENT, language=newest)
+        except (ApplicationError, ValidationError) as error:  # a lead with facts its form would refuse
+            logger.warning("language of lead %s not recorded: %s", lead.pk, error)
 
 
 def _transcribe_pending(*, tenant, messages) -> None:

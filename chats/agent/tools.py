@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.actors import AGENT
@@ -399,4 +400,7 @@ def run_tool(ctx: AgentContext, name: str, args: dict) -> tuple[dict, str]:
         return {"ok": False, "error": str(error)}, str(error)
     except ApplicationError as error:
         return {"ok": False, "error": str(error.message)}, str(error.message)
+    except ValidationError as error:  # a lead's stored facts refused by a service's full_clean()
+        message = "; ".join(str(item) for item in error.messages)
+        return {"ok": False, "error": message}, message
     return result, (str(result.get("error", "")) if result.get("ok") is False else "")
