@@ -344,7 +344,18 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
         run.finished_at = timezone.now()
         run.cost = run_cost(model=run.model, tokens_in=run.tokens_in, tokens_out=run.tokens_out)
         run.save()
+        _announce(tenant=tenant, conversation=conversation, run_id=run.pk)
     return Outcome(run.outcome, run.pk)
+
+
+def _announce(*, tenant, conversation, run_id: int) -> None:
+    from chats.agent.realtime import announce_run
+
+    try:
+        with translation.override(tenant.language):
+            announce_run(conversation=conversation, run_id=run_id)
+    except Exception:  # the panel is a view of what is recorded; the run itself stands
+        logger.exception("agent run %s not announced", run_id)
 
 
 def _prompt(ctx: AgentContext, *, tone: str) -> str:

@@ -322,3 +322,20 @@ def test_a_task_finding_the_conversation_busy_looks_again_after_the_lock_lifetim
     finally:
         agent_reply_task.pop_request()
     assert len(retried) == 1
+
+
+def test_each_run_refreshes_the_owners_panel_live(agent_on, conversation, monkeypatch):
+    from chats.agent import realtime
+
+    published = []
+    monkeypatch.setattr(realtime, "publish", lambda **kwargs: published.append(kwargs))
+    make_inbound(conversation, "Hola")
+    fakes.install(call("list_services"), say("Tenemos primera visita."))
+
+    agent_answer(tenant=agent_on, conversation_id=conversation.pk)
+
+    [event] = published
+    assert (event["topic"], event["event"], event["roles"]) == ("chats", "AGENT_RUN", ("owner",))
+    assert f'id="agent-panel-{conversation.pk}"' in event["html"]
+    assert 'hx-swap-oob="true"' in event["html"]
+    assert 'data-tool="list_services"' in event["html"]
