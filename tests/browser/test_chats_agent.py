@@ -31,6 +31,7 @@ def test_a_handoff_notification_opens_the_conversation(site, people, person, lea
     from chats.tests.factories import make_conversation, make_inbound
 
     seller = people.member("seller", "Sara Seller", {"acme": "seller"})
+    boss = people.member("owner", "Olga Owner", {"acme": "owner"})
     lead = leads.create(phone="+34611000777", first_name="Hugo", last_name=people.run, seller=seller)
 
     def conversation_with_a_message() -> int:
@@ -47,6 +48,13 @@ def test_a_handoff_notification_opens_the_conversation(site, people, person, lea
         page.goto(site.url("acme", "/chats/"))
         expect(page.locator("body")).to_have_attribute("data-ws", "open")
         expect(page.locator("#notification-bell")).to_have_attribute("data-unread", "0")
+        # The owner has the conversation open: the agent's panel follows its runs live.
+        owner_context = person()
+        people.sign_in(owner_context, boss, "acme")
+        owner_page = owner_context.new_page()
+        owner_page.goto(site.url("acme", f"/chats/{conversation_id}/"))
+        expect(owner_page.locator("body")).to_have_attribute("data-ws", "open")
+        expect(owner_page.get_by_test_id("agent-panel")).to_contain_text("The agent has not answered")
 
         fakes.install(
             call("derivhumano", reason=f"Hugo {people.run} asks for a person"), say("Te paso con un compañero.")
@@ -61,6 +69,9 @@ def test_a_handoff_notification_opens_the_conversation(site, people, person, lea
         assert people.committed(agent_runs) == "handed_off"
 
         expect(page.locator("#notification-bell")).to_have_attribute("data-unread", "1")
+        panel = owner_page.get_by_test_id("agent-panel")
+        expect(panel.locator('[data-tool="derivhumano"]')).to_be_visible()
+        expect(panel.locator(".agent-run.outcome-handed_off")).to_have_count(1)
         toast = page.locator(".toast-notification", has_text=f"Hugo {people.run} asks for a person")
         expect(toast).to_be_visible()
         toast.get_by_role("link").click()
@@ -73,6 +84,6 @@ def test_a_handoff_notification_opens_the_conversation(site, people, person, lea
 
         def forget() -> None:
             with tenant_context(Tenant.objects.get(slug="acme")):
-                Notification.objects.filter(user_id=seller.pk).delete()
+                Notification.objects.filter(user_id__in=[seller.pk, boss.pk]).delete()
 
         people.committed(forget)
