@@ -2,8 +2,8 @@
 re-reads before replying (messages that came in meanwhile join the same answer), and replies once.
 
 `agent_answer(tenant=, conversation_id=)` is what the Celery task calls. Per conversation a Redis lock
-lets one run at a time; the pending marker is the conversation's `AgentCursor` (the lead's messages after
-`answered_through` and after the last message sent to the lead are pending). A task that finds the lock
+lets one run at a time; what is pending is marked per message (each run records the messages it read:
+the lead's recent messages no run has read, after the last reply of a person, are pending). A task that finds the lock
 taken returns at once: the run holding it re-reads pending messages before replying and once more after
 releasing the lock, so no message is left unanswered and none is answered twice.
 
@@ -19,6 +19,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import formats, timezone, translation
@@ -40,6 +41,8 @@ LOCK_SECONDS = 360  # before its lock expires (a lock outliving a dead worker fr
 _clock = time.monotonic
 HISTORY = 20  # earlier messages of the conversation given as context
 IN, OUT = "in", "out"  # chats.models.Message.Direction
+STAFF = "user"  # chats.models.Message.Sender of a person of the company
+ANSWER_WINDOW = timedelta(hours=24)  # WhatsApp's customer-service window
 MAX_REPLY = 4096  # WhatsApp's longest text
 AUDIO_KINDS = ("audio", "voice")
 SILENT_KINDS = ("reaction",)
@@ -74,32 +77,24 @@ def _conversation(conversation_id: int):
     return Conversation.objects.select_related("lead").filter(pk=conversation_id).first()
 
 
-def _cursor(conversation):
-    from chats.models import AgentCursor
-
-    cursor, _created = AgentCursor.objects.get_or_create(conversation=conversation)
-    return cursor
-
-
 def pending_messages(conversation) -> list:
-    """The lead's messages the agent has not answered yet, oldest first."""
-    from chats.models import AgentCursor, Message
-
-    answered = AgentCursor.objects.filter(conversation=conversation).values_list("answered_through", flat=True)
-    after = max(answered.first() or 0, _last_outbound_id(conversation))
-    # A reaction (a thumbs-up on a reply) asks for no answer.
-    return list(
-        Message.objects.filter(conversation=conversation, direction=IN, pk__gt=after)
-        .exclude(kind__in=SILENT_KINDS)
-        .order_by("created_at", "id")
-    )
-
-
-def _last_outbound_id(conversation) -> int:
+    """The lead's messages no run has read yet, oldest first: those of the last 24 hours (older ones can
+    no longer be answered freely) after the last message a person of the company sent (they answered
+    those). Read per message, not from a high-water mark: two messages stored by two workers may commit
+    in the opposite order of their ids, and the one committed last is still pending."""
     from chats.models import Message
 
-    last = Message.objects.filter(conversation=conversation, direction=OUT).order_by("-id").values_list("id", flat=True)
-    return last.first() or 0
+    people = Message.objects.filter(conversation=conversation, direction=OUT, sender=STAFF)
+    after = people.order_by("-id").values_list("id", flat=True).first() or 0
+    # A reaction (a thumbs-up on a reply) asks for no answer.
+    return list(
+        Message.objects.filter(
+            conversation=conversation, direction=IN, pk__gt=after, created_at__gte=timezone.now() - ANSWER_WINDOW
+        )
+        .exclude(kind__in=SILENT_KINDS)
+        .filter(agent_runs__isnull=True)
+        .order_by("created_at", "id")
+    )
 
 
 def message_text(message) -> str:
@@ -260,8 +255,8 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
     run = AgentRun.objects.create(
         conversation=conversation, trigger_message=pending[-1], messages_read=len(pending), language=language
     )
+    run.read_messages.add(*pending)  # committed at once: no other run reads them again
     ctx = AgentContext(tenant=tenant, conversation=conversation, lead=lead, language=language)
-    last_read = pending[-1].pk
     position = 0
     try:
         # Staff-facing records (timeline, audit) in the company's language; the reply in the lead's.
@@ -304,12 +299,12 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
                         )  # fmt: skip
                         messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
                     continue
-                newer = [message for message in pending_messages(conversation) if message.pk > last_read]
-                if newer and not ctx.handed_off:
+                newer = [] if ctx.handed_off else pending_messages(conversation)
+                if newer:
                     # The lead wrote again while the agent was thinking: one answer for all of it.
+                    run.read_messages.add(*newer)
                     _transcribe_pending(tenant=tenant, messages=newer)
                     messages.extend({"role": "user", "content": message_text(message)} for message in newer)
-                    last_read = newer[-1].pk
                     run.trigger_message = newer[-1]
                     run.messages_read += len(newer)
                     continue
@@ -337,9 +332,6 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
         run.outcome = AgentRun.Outcome.FAILED
         _fail_over(ctx, reason=_("The AI agent failed (%(error)s).") % {"error": type(error).__name__})
     finally:
-        from chats.models import AgentCursor
-
-        AgentCursor.objects.update_or_create(conversation=conversation, defaults={"answered_through": last_read})
         run.handed_off = ctx.handed_off
         run.finished_at = timezone.now()
         run.cost = run_cost(model=run.model, tokens_in=run.tokens_in, tokens_out=run.tokens_out)

@@ -1,6 +1,6 @@
-"""The AI agent's records (tenant schema): every run on a conversation with its tool calls, tokens, cost
-and outcome (shown to owners on the conversation), where the agent stopped reading each conversation, and
-the company's agent settings (the tone the owner writes). Written only by chats.agent."""
+"""The AI agent's records (tenant schema): every run on a conversation with the messages it read, its tool
+calls, tokens, cost and outcome (shown to owners on the conversation), and the company's agent settings (the
+tone the owner writes). Written only by chats.agent."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ class AgentRun(models.Model):
         verbose_name=_("reply"),
     )  # fmt: skip
     messages_read = models.PositiveSmallIntegerField(_("messages read"), default=1)
+    # The lead's messages this run read (and answered): a message read by a run is no longer pending.
+    read_messages = models.ManyToManyField(
+        "chats.Message", related_name="agent_runs", blank=True, verbose_name=_("messages read")
+    )
     model = models.CharField(_("model"), max_length=64, blank=True)
     language = models.CharField(_("language"), max_length=5, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
@@ -78,24 +82,6 @@ class AgentToolCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.position} {self.name}"
-
-
-class AgentCursor(models.Model):
-    """Where the agent stopped reading a conversation: the lead's messages after `answered_through` (and
-    after the last message sent to the lead) are pending, and the next run answers them together."""
-
-    conversation = models.OneToOneField(
-        "chats.Conversation", on_delete=models.CASCADE, related_name="agent_cursor", primary_key=True
-    )
-    answered_through = models.BigIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("agent cursor")
-        verbose_name_plural = _("agent cursors")
-
-    def __str__(self) -> str:
-        return f"{self.conversation_id}@{self.answered_through}"
 
 
 class AgentSettings(TimeStampedModel):

@@ -18,7 +18,7 @@ from agenda.services import appointment_book
 from chats.agent.clients import fakes
 from chats.agent.clients.fakes import call, say, timeout_error
 from chats.agent.runner import agent_answer, holding_message, pending_messages
-from chats.models import AgentCursor, AgentRun, AgentToolCall, Message
+from chats.models import AgentRun, AgentToolCall, Message
 from chats.tests.factories import make_conversation, make_inbound
 from core.models import AuditEntry, Notification
 from crm.models import Lead, TimelineEntry
@@ -182,7 +182,7 @@ def test_an_openai_timeout_hands_off_and_tells_the_lead(agent_on, conversation, 
     [reply] = _replies(conversation)
     assert reply.text == holding_message("es")
     assert Notification.objects.filter(user_id=seller_a.user_id, kind="chats.handoff").count() == 1
-    assert AgentCursor.objects.get(conversation=conversation).answered_through == run.trigger_message_id
+    assert pending_messages(conversation) == []  # read, handed to a person: not answered again
 
 
 def test_a_company_without_an_openai_key_hands_off(agent_on, conversation, settings):
@@ -265,6 +265,29 @@ def test_a_reaction_alone_gets_no_answer(agent_on, conversation):
     make_inbound(conversation, "", kind="reaction", payload={"emoji": "👍"})
     assert agent_answer(tenant=agent_on, conversation_id=conversation.pk).status == "idle"
     assert _replies(conversation) == []
+
+
+def test_pending_is_per_message_whatever_the_order_of_ids(agent_on, conversation):
+    earlier = make_inbound(conversation, "Primero")  # stored by one worker, committed last
+    later = make_inbound(conversation, "Segundo")
+    run = AgentRun.objects.create(conversation=conversation, trigger_message=later)
+    run.read_messages.add(later)  # a run read the later one before the earlier one was visible
+
+    assert pending_messages(conversation) == [earlier]
+
+
+def test_messages_a_person_answered_or_too_old_are_not_pending(agent_on, conversation, owner, clock):
+    from datetime import timedelta
+
+    from chats.services import message_send_text
+
+    make_inbound(conversation, "¿Hola?")
+    message_send_text(tenant=agent_on, conversation=conversation, text="Hola, soy Ana", actor=owner.user)
+    assert pending_messages(conversation) == []
+    fresh = make_inbound(conversation, "Gracias")
+    assert pending_messages(conversation) == [fresh]
+    clock.set(clock.now + timedelta(hours=25))
+    assert pending_messages(conversation) == []
 
 
 def test_nothing_happens_while_the_agent_is_off(madrid, clock, seller_a, sent_tasks):
