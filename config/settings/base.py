@@ -221,6 +221,8 @@ CHATS_WHATSAPP_CLIENT = env("CHATS_WHATSAPP_CLIENT", default="real")
 CHATS_AGENT_DEFAULT_MODEL = env("CHATS_AGENT_DEFAULT_MODEL", default="gpt-4o-mini")
 CHATS_AGENT_LLM = env("CHATS_AGENT_LLM", default="real")
 CHATS_TRANSCRIBER = env("CHATS_TRANSCRIBER", default="real")
+# Where the real clients reach OpenAI: empty for api.openai.com, or an OpenAI-compatible endpoint ending in /v1.
+CHATS_OPENAI_BASE_URL = env("CHATS_OPENAI_BASE_URL", default="")
 
 
 from config.settings.celery import *  # noqa: E402

@@ -164,6 +164,11 @@ class LangChainChatClient:
         )
 
 
+def _base_url() -> str | None:
+    """OpenAI's API, or what settings.CHATS_OPENAI_BASE_URL names (a compatible proxy; tests: a loopback server)."""
+    return getattr(settings, "CHATS_OPENAI_BASE_URL", "") or None
+
+
 def _openai_values(tenant) -> dict:
     from tenants.models import Credential
     from tenants.vault import vault_get
@@ -195,6 +200,7 @@ def get_chat_client(tenant) -> ChatClient:
     chat_model = ChatOpenAI(
         model=model,
         api_key=values["api_key"],
+        base_url=_base_url(),
         timeout=CHAT_TIMEOUT_SECONDS,
         max_retries=MAX_RETRIES,
         temperature=0.3,
@@ -210,7 +216,9 @@ class WhisperTranscriber:
     def transcribe(self, *, audio: bytes, filename: str, content_type: str) -> Transcript:
         import openai
 
-        client = openai.OpenAI(api_key=self.api_key, timeout=TRANSCRIBE_TIMEOUT_SECONDS, max_retries=MAX_RETRIES)
+        client = openai.OpenAI(
+            api_key=self.api_key, base_url=_base_url(), timeout=TRANSCRIBE_TIMEOUT_SECONDS, max_retries=MAX_RETRIES
+        )
         try:
             result = client.audio.transcriptions.create(
                 model=self.model, file=(filename, audio, content_type), response_format="verbose_json"
