@@ -26,6 +26,7 @@ AUDIT_LABELS = {
     "chats.message_retry": _("Message sent again"),
     "chats.settings": _("WhatsApp settings changed"),
     "chats.test_message": _("WhatsApp test message sent"),
+    "agent.settings": _("AI agent settings changed"),
 }
 
 _MESSAGE = "chats/timeline/_message.html"

@@ -215,6 +215,15 @@ AGENDA_GOOGLE_CLIENT = env("AGENDA_GOOGLE_CLIENT", default="real")
 # replaces them all (tests use chats.clients.fakes.FakeWhatsAppClient).
 CHATS_WHATSAPP_CLIENT = env("CHATS_WHATSAPP_CLIENT", default="real")
 
+# The AI sales agent (chats.agent): the model used when the company's OpenAI credential names none, and the
+# chat / transcription clients: "real" (OpenAI with the vault's key) or the dotted path of a factory taking
+# the tenant (tests and the demo use the in-memory fakes of chats.agent.clients.fakes).
+CHATS_AGENT_DEFAULT_MODEL = env("CHATS_AGENT_DEFAULT_MODEL", default="gpt-4o-mini")
+CHATS_AGENT_LLM = env("CHATS_AGENT_LLM", default="real")
+CHATS_TRANSCRIBER = env("CHATS_TRANSCRIBER", default="real")
+# Where the real clients reach OpenAI: empty for api.openai.com, or an OpenAI-compatible endpoint ending in /v1.
+CHATS_OPENAI_BASE_URL = env("CHATS_OPENAI_BASE_URL", default="")
+
 
 from config.settings.celery import *  # noqa: E402
 from config.settings.channels import *  # noqa: E402

@@ -14,6 +14,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"handlers": [], "level": "WARNING"}}
 AGENDA_GOOGLE_CLIENT = "agenda.clients.fakes.FakeGoogleCalendarClient"
+CHATS_AGENT_LLM = "chats.agent.clients.fakes.fake_chat_client"
+CHATS_TRANSCRIBER = "chats.agent.clients.fakes.FakeTranscriber"
 # Tests change companies with queryset updates (no signals): look the host up every time. The host cache's
 # own tests turn it on.
 TENANT_HOST_CACHE_SECONDS = 0

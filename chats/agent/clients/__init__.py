@@ -1,0 +1,1 @@
+"""External systems of the agent: OpenAI chat models (through LangChain) and Whisper transcription."""

@@ -1,0 +1,94 @@
+"""The agent of one company never reads or writes another's data, and its records show only to that
+company's owners."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from agenda.models import Appointment
+from chats.agent.clients import fakes
+from chats.agent.clients.fakes import call, say
+from chats.agent.runner import agent_answer
+from chats.models import AgentRun, AgentSettings, Message
+from chats.tests.factories import make_conversation, make_inbound
+from core.models import AuditEntry
+from core.tenancy import TenantRequired
+from tenants.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def answered(agent_on, clock, service, seller_a, sent_tasks):
+    conversation = make_conversation(agent_on, phone="+34611000222", seller_id=seller_a.user_id)
+    make_inbound(conversation, "Quiero una cita el martes a las 11")
+    fakes.install(
+        call("book_appointment", service_id=service.pk, start="2027-03-02T11:00", professional_id=seller_a.user_id),
+        say("Reservado para el martes a las 11:00."),
+    )
+    agent_answer(tenant=agent_on, conversation_id=conversation.pk)
+    return conversation
+
+
+def test_an_acme_run_never_touches_globex(answered, globex, in_schema):
+    assert AgentRun.objects.count() == 1
+    with in_schema(globex):
+        assert AgentRun.objects.count() == 0
+        assert Message.objects.count() == 0
+        assert Appointment.objects.count() == 0
+        assert not AuditEntry.objects.filter(actor_kind="agent").exists()
+
+
+def test_the_agent_refuses_to_run_for_a_company_it_is_not_in(answered, globex):
+    with pytest.raises(TenantRequired):
+        agent_answer(tenant=globex, conversation_id=answered.pk)
+    connection.set_tenant(globex)
+    globex.ai_enabled = True
+    assert agent_answer(tenant=globex, conversation_id=answered.pk).status == "gone"
+
+
+def test_runs_page_only_for_the_companys_owners(answered, owner, seller_a, globex_owner, client_for, acme, globex):
+    url = f"/chats/agent/conversations/{answered.pk}/runs/"
+    page = client_for(owner).get(url)
+    assert page.status_code == 200
+    assert b"book_appointment" in page.content
+    assert b'data-testid="run-cost"' in page.content
+    assert client_for(seller_a).get(url).status_code == 403
+    assert client_for(globex_owner.user, acme).get(url).status_code == 403
+    assert client_for(globex_owner).get(url).status_code == 404  # globex's own host: no such conversation
+    anonymous = client_for(owner)
+    anonymous.logout()
+    response = anonymous.get(url)
+    assert response.status_code == 302
+    assert "/login" in response["Location"]
+
+
+def test_agent_panel_on_the_conversation_shows_to_owners_only(answered, owner, seller_a, client_for):
+    url = f"/chats/{answered.pk}/"
+    owner_page = client_for(owner).get(url).content.decode()
+    assert 'data-testid="agent-panel"' in owner_page
+    assert 'data-tool="book_appointment"' in owner_page
+    seller_page = client_for(seller_a).get(url)
+    assert seller_page.status_code == 200
+    assert b'data-testid="agent-panel"' not in seller_page.content
+    assert b"book_appointment" not in seller_page.content
+
+
+def test_agent_settings_page(owner, seller, globex_owner, client_for, acme, tenant, english):
+    client = client_for(owner)
+    assert client.get("/chats/agent/settings/").status_code == 200
+    response = client.post("/chats/agent/settings/", {"tone": "Cercano y breve, sin emojis."})
+    assert response.status_code == 302
+    assert AgentSettings.objects.get().tone == "Cercano y breve, sin emojis."
+    entry = AuditEntry.objects.get(action="agent.settings")
+    assert entry.changes["tone"]["after"] == "Cercano y breve, sin emojis."
+    # Too long: a clear error and the stored tone kept.
+    response = client.post("/chats/agent/settings/", {"tone": "x" * 1001})
+    assert response.status_code == 200
+    assert b"at most 1000 characters" in response.content or b"at most 1,000 characters" in response.content
+    assert AgentSettings.objects.get().tone == "Cercano y breve, sin emojis."
+    for who, host_tenant in ((seller, None), (globex_owner.user, acme)):
+        assert client_for(who, host_tenant).post("/chats/agent/settings/", {"tone": "hacked"}).status_code == 403
+    assert AgentSettings.objects.get().tone == "Cercano y breve, sin emojis."
+    assert owner.role == Role.OWNER
