@@ -81,8 +81,10 @@ def seller_report(
     get their own row."""
     start, end = _bounds(date_from, date_to, zone)
     leads = Lead.objects.all()
+    closing = Lead.objects.all()  # wins and losses belong to who closed them (Lead.closed_seller)
     if seller_id is not None:
         leads = leads.filter(seller_id=seller_id)
+        closing = closing.filter(closed_seller_id=seller_id)
 
     assigned = {
         row["seller_id"]: row["n"]
@@ -93,12 +95,12 @@ def seller_report(
     }
     won = Q(stage__kind=Stage.Kind.WON)
     closed = {
-        row["seller_id"]: row
-        for row in leads.filter(
+        row["closed_seller_id"]: row
+        for row in closing.filter(
             closed_at__gte=start, closed_at__lt=end, stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST]
         )
         .order_by()
-        .values("seller_id")
+        .values("closed_seller_id")
         .annotate(
             won=Count("id", filter=won),
             lost=Count("id", filter=Q(stage__kind=Stage.Kind.LOST)),

@@ -21,7 +21,8 @@ def at(*args) -> datetime:
 
 def make_lead(seller, key: str, *, created: datetime, closed: datetime | None = None, value: str = "0") -> Lead:
     lead = LeadFactory(seller_id=seller.user_id if seller else None, stage=stage(key), expected_value=Decimal(value))
-    Lead.objects.filter(pk=lead.pk).update(created_at=created, closed_at=closed)
+    closer = seller.user_id if (closed and seller) else None
+    Lead.objects.filter(pk=lead.pk).update(created_at=created, closed_at=closed, closed_seller_id=closer)
     return lead
 
 
