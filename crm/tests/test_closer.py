@@ -36,9 +36,11 @@ def test_reassigning_a_won_deal_keeps_its_revenue_with_the_closer(english, tenan
     assert (rows["Ben Seller"].won, rows["Ben Seller"].revenue) == (0, Decimal("0"))
     assert rows["Ben Seller"].avg_days_to_close is None
     only_ben = _report(tenant, seller_id=ben.user_id)
-    assert only_ben.total.won == 0 and only_ben.total.revenue == 0
+    assert only_ben.total.won == 0
+    assert only_ben.total.revenue == 0
     lead.refresh_from_db()
-    assert lead.closed_seller_id == ana.user_id and lead.closed_from_stage == stage("new")
+    assert lead.closed_seller_id == ana.user_id
+    assert lead.closed_from_stage == stage("new")
 
 
 def test_the_closer_is_cleared_when_a_deal_is_reopened_and_set_again_when_it_closes(tenant, owner, make_member):
