@@ -90,8 +90,13 @@ def test_range_follows_the_tenant_time_zone(tenant, make_member):
     seller = make_member(tenant, Role.SELLER, full_name="Zoe Seller")
     # 23:30 UTC on 28 February is 00:30 on 1 March in Madrid.
     make_lead(seller, "new", created=at(2026, 2, 28, 23, 30))
-
+    tenant.timezone = "UTC"
+    tenant.save()
     in_utc = seller_report(tenant=tenant, zone=UTC_ZONE, **MARCH)
+
+    # The rollups count the company's local days: changing its time zone recounts them.
+    tenant.timezone = "Europe/Madrid"
+    tenant.save()
     in_madrid = seller_report(tenant=tenant, zone=zoneinfo.ZoneInfo("Europe/Madrid"), **MARCH)
 
     assert in_utc.total.assigned == 0
