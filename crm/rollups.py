@@ -28,6 +28,9 @@ DECLARE
     stage_kind text;
     created_day date;
 BEGIN
+    IF current_setting('crm.rollups_paused', true) = 'on' THEN
+        RETURN NULL;  -- a bulk load that rebuilds the rollups itself (crm.seeding_bulk)
+    END IF;
     FOR step IN 1..2 LOOP
         IF step = 1 THEN
             CONTINUE WHEN TG_OP = 'INSERT';
@@ -75,6 +78,9 @@ DECLARE
     sign integer;
     seconds bigint;
 BEGIN
+    IF current_setting('crm.rollups_paused', true) = 'on' THEN
+        RETURN NULL;  -- a bulk load that rebuilds the rollups itself (crm.seeding_bulk)
+    END IF;
     FOR step IN 1..2 LOOP
         IF step = 1 THEN
             CONTINUE WHEN TG_OP = 'INSERT';

@@ -86,9 +86,7 @@ def seller_report(
     if seller_id is not None:
         created = created.filter(seller_id=seller_id)
         closing = closing.filter(closer_id=seller_id)  # wins and losses belong to who closed them
-    assigned = {
-        row["seller_id"]: row["n"] for row in created.order_by().values("seller_id").annotate(n=Sum("count"))
-    }
+    assigned = {row["seller_id"]: row["n"] for row in created.order_by().values("seller_id").annotate(n=Sum("count"))}
     won = Q(kind=Stage.Kind.WON)
     closed = {
         row["closer_id"]: row
