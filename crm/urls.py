@@ -13,6 +13,7 @@ from crm.views import (
     lost_reasons,
     merge,
     products,
+    reports,
     stages,
 )
 
@@ -21,6 +22,10 @@ app_name = "crm"
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("analytics/", dashboard.analytics, name="analytics"),
+    path("analytics/forecast/", reports.reports_view, name="reports"),
+    path("analytics/campaigns/", reports.campaigns_view, name="analytics-campaigns"),
+    path("analytics/won/", reports.won_view, name="analytics-won"),
+    path("analytics/export/<slug:table>.csv", reports.export_view, name="report-export"),
     path("leads/", leads.lead_list_view, name="lead-list"),
     path("leads/export.csv", leads.lead_export_view, name="lead-export"),
     path("leads/bulk/", leads.lead_bulk_view, name="lead-bulk"),
