@@ -36,6 +36,7 @@ AUDIT_LABELS = {
     "stage.rename": _("Stage renamed"),
     "stage.reorder": _("Stages reordered"),
     "stage.delete": _("Stage deleted"),
+    "stage.probability": _("Stage win probability changed"),
     "lost_reason.create": _("Lost reason added"),
     "lost_reason.update": _("Lost reason changed"),
     "lost_reason.reorder": _("Lost reasons reordered"),

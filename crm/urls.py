@@ -57,6 +57,7 @@ urlpatterns = [
     path("pipeline/columns/", board.board_columns, name="board-columns"),
     path("pipeline/column/<int:stage_id>/", board.board_column, name="board-column"),
     path("pipeline/stages/", stages.stage_list, name="stage-list"),
+    path("pipeline/stages/<int:pk>/probability/", stages.stage_probability_view, name="stage-probability"),
     path("pipeline/stages/add/", stages.stage_add, name="stage-add"),
     path("pipeline/stages/reorder/", stages.stage_reorder_view, name="stage-reorder"),
     path("pipeline/stages/<int:pk>/rename/", stages.stage_rename_view, name="stage-rename"),

@@ -198,3 +198,27 @@ def test_report_queries_do_not_grow_with_leads(tenant, owner, deals, client_for,
     with CaptureQueriesContext(connection) as many:
         client.get("/analytics/forecast/")
     assert len(many) == len(few)
+
+
+def test_owner_sets_a_stage_win_probability(english, tenant, owner, seller, client_for):
+    from core.models import AuditEntry
+
+    negotiation = stage("negotiation")
+    url = f"/pipeline/stages/{negotiation.pk}/probability/"
+    response = client_for(owner).post(url, {"win_probability": "75"}, follow=True)
+    assert "Win probability saved." in response.content.decode()
+    negotiation.refresh_from_db()
+    assert negotiation.win_probability == 75
+    assert AuditEntry.objects.filter(action="stage.probability").exists()
+
+    assert client_for(owner).post(url, {"win_probability": "140"}).status_code == 422
+    won = stage("won")
+    response = client_for(owner).post(f"/pipeline/stages/{won.pk}/probability/", {"win_probability": "10"}, follow=True)
+    assert "Only open stages have a win probability." in response.content.decode()
+    assert client_for(seller).post(url, {"win_probability": "5"}).status_code == 403
+    negotiation.refresh_from_db()
+    assert negotiation.win_probability == 75
+
+
+def test_new_companies_start_with_default_probabilities(tenant):
+    assert {key: stage(key).win_probability for key in Stage.DEFAULT_PROBABILITIES} == Stage.DEFAULT_PROBABILITIES
