@@ -120,7 +120,7 @@ def lead_list(*, membership: Membership, filters: LeadFilters) -> QuerySet[Lead]
 def lead_detail(*, membership: Membership, lead_id: int) -> Lead | None:
     return (
         visible_leads(membership=membership)
-        .select_related("stage", "seller")
+        .select_related("stage", "seller", "closed_seller")
         .prefetch_related("tags")
         .filter(pk=lead_id)
         .first()

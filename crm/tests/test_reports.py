@@ -222,3 +222,17 @@ def test_owner_sets_a_stage_win_probability(english, tenant, owner, seller, clie
 
 def test_new_companies_start_with_default_probabilities(tenant):
     assert {key: stage(key).win_probability for key in Stage.DEFAULT_PROBABILITIES} == Stage.DEFAULT_PROBABILITIES
+
+
+def test_expected_close_is_edited_on_the_lead_page_and_shown(english, tenant, owner, client_for):
+    lead = LeadFactory(first_name="Echo", expected_value=Decimal("10"))
+    client = client_for(owner)
+    form = client.get(f"/leads/{lead.pk}/edit/").context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(phone=lead.phone, expected_close="2030-07-15", expected_value="10", tags="")
+    response = client.post(f"/leads/{lead.pk}/edit/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    lead.refresh_from_db()
+    assert lead.expected_close == date(2030, 7, 15)
+    assert "Expected close" in client.get(f"/leads/{lead.pk}/").content.decode()
+    assert [row[0] for row in reports.forecast(stages=all_stages()).rows] == ["July 2030"]
