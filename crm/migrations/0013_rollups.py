@@ -24,13 +24,30 @@ def set_zone_and_fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    """Rollup tables, the triggers that keep them (crm.rollups) and their first fill."""
+    """Rollup tables, the triggers that keep them (crm.rollups) and their first fill; indexes for the
+    list's default order and a seller's board columns."""
 
     dependencies = [
         ("crm", "0012_backfill_closers"),
     ]
 
     operations = [
+        migrations.RemoveIndex(
+            model_name="lead",
+            name="lead_seller_stage_idx",
+        ),
+        migrations.AddIndex(
+            model_name="lead",
+            index=models.Index(fields=["seller", "stage", "-stage_changed_at"], name="lead_seller_stage_moved_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="lead",
+            index=models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="lead",
+            index=models.Index(fields=["seller", "-created_at", "-id"], name="lead_seller_created_idx"),
+        ),
         migrations.CreateModel(
             name="RollupConfig",
             fields=[

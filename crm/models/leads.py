@@ -143,7 +143,10 @@ class Lead(TimeStampedModel):
         verbose_name_plural = _("leads")
         indexes = [
             models.Index(fields=["stage", "-stage_changed_at"], name="lead_stage_moved_idx"),
-            models.Index(fields=["seller", "stage"], name="lead_seller_stage_idx"),
+            # A seller's board column and list page walk these in order (LIMIT), whatever the company's size.
+            models.Index(fields=["seller", "stage", "-stage_changed_at"], name="lead_seller_stage_moved_idx"),
+            models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
+            models.Index(fields=["seller", "-created_at", "-id"], name="lead_seller_created_idx"),
             models.Index(fields=["source"], name="lead_source_idx"),
             models.Index(fields=["score"], name="lead_score_idx"),
             models.Index(fields=["next_action_at"], name="lead_next_action_idx"),

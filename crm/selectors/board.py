@@ -6,14 +6,14 @@ column."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, Sum
 
-from crm.models import Lead, PipelineRollup, Stage
-from crm.selectors.leads import LeadFilters, filter_leads, visible_leads
-from tenants.models import Membership, Role
+from crm.models import Lead, Stage
+from crm.selectors.leads import LeadFilters, filter_leads, pipeline_rollup_rows, visible_leads
+from tenants.models import Membership
 
 CARD_ORDER = (F("stage_changed_at").desc(), F("id").desc())
 
@@ -74,22 +74,12 @@ def pipeline_board(
 
 def _rollup_totals(membership: Membership, filters: LeadFilters, stages: list[Stage]) -> dict | None:
     """Each column's count and sum from the pipeline rollup (a few rows whatever the number of leads),
-    when nothing but the seller narrows the board; None otherwise."""
-    narrowed = replace(filters, seller_id=None, sort="")
-    if narrowed != LeadFilters(sort=""):
+    when no search or filter beyond the seller narrows the board; None otherwise."""
+    rows = pipeline_rollup_rows(membership=membership, filters=filters)
+    if rows is None:
         return None
-    rows = PipelineRollup.objects.filter(stage_id__in=[stage.pk for stage in stages])
-    if membership.role == Role.SELLER:
-        rows = rows.filter(seller_id=membership.user_id)
-    elif membership.role != Role.OWNER:
-        return {}
-    if filters.seller_id == 0:
-        rows = rows.filter(seller_id__isnull=True)
-    elif filters.seller_id:
-        rows = rows.filter(seller_id=filters.seller_id)
-    return {
-        row["stage_id"]: row for row in rows.order_by().values("stage_id").annotate(n=Sum("count"), total=Sum("value"))
-    }
+    rows = rows.filter(stage_id__in=[stage.pk for stage in stages])
+    return {row["stage_id"]: row for row in rows.values("stage_id").annotate(n=Sum("count"), total=Sum("value"))}
 
 
 def _first_cards(leads, stage_ids: list[int], per_column: int) -> list[Lead]:

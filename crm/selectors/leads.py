@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import QuerySet
+from django.core.paginator import Paginator
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from core.phones import digits
 from core.text import words
-from crm.models import SEARCH_VECTOR, Lead, Stage, Tag, TimelineEntry
+from crm.models import SEARCH_VECTOR, Lead, PipelineRollup, Stage, Tag, TimelineEntry
 from tenants.models import Membership, Role
 
 SORTS = {
@@ -115,6 +117,46 @@ def lead_list(*, membership: Membership, filters: LeadFilters) -> QuerySet[Lead]
     """The list page's rows: visible, filtered, sorted, with what each row shows fetched up front."""
     leads = filter_leads(visible_leads(membership=membership), filters)
     return sort_leads(leads, filters.sort).select_related("stage", "seller").prefetch_related("tags")
+
+
+def pipeline_rollup_rows(*, membership: Membership, filters: LeadFilters):
+    """The pipeline rollup rows that count exactly the leads `filters` selects for this person (a few
+    rows, whatever the number of leads), or None when a search or a filter other than stage and seller
+    narrows them: then the leads themselves must be counted."""
+    if replace(filters, stage_id=None, seller_id=None, sort="") != LeadFilters(sort=""):
+        return None
+    rows = PipelineRollup.objects.order_by()
+    if membership.role == Role.SELLER:
+        rows = rows.filter(seller_id=membership.user_id)
+    elif membership.role != Role.OWNER:
+        return rows.none()
+    if filters.seller_id == 0:
+        rows = rows.filter(seller_id__isnull=True)
+    elif filters.seller_id:
+        rows = rows.filter(seller_id=filters.seller_id)
+    if filters.stage_id:
+        rows = rows.filter(stage_id=filters.stage_id)
+    return rows
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (from a rollup) instead of counting every row."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self.known_count is None else self.known_count
+
+
+def lead_paginator(*, membership: Membership, filters: LeadFilters, per_page: int) -> Paginator:
+    """The list's pages; without a search or filter beyond stage and seller, the total is read from the
+    pipeline rollup, so page 1 of a million leads costs what page 1 of a thousand does."""
+    rows = pipeline_rollup_rows(membership=membership, filters=filters)
+    count = None if rows is None else (rows.aggregate(n=Sum("count"))["n"] or 0)
+    return CountedPaginator(lead_list(membership=membership, filters=filters), per_page, count=count)
 
 
 def lead_detail(*, membership: Membership, lead_id: int) -> Lead | None:

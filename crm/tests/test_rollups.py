@@ -134,3 +134,25 @@ def test_a_rebuild_gives_what_the_triggers_kept(owner, leads):
 def test_a_difference_is_reported(leads):
     PipelineRollup.objects.filter(seller_id=leads[0].seller_id).update(count=99)
     assert "crm_pipelinerollup" in rollups_verify()
+
+
+def test_list_and_board_counts_come_from_the_rollup_and_match_the_leads(
+    owner, people, leads, client_for, django_assert_max_num_queries
+):
+    from crm.selectors.board import pipeline_board
+    from crm.selectors.leads import LeadFilters, lead_paginator
+
+    ana, _ben = people
+    filters = LeadFilters()
+    paginator = lead_paginator(membership=owner, filters=filters, per_page=2)
+    assert paginator.known_count == paginator.object_list.count() == Lead.objects.count()
+    mine = lead_paginator(membership=ana, filters=filters, per_page=2)
+    assert mine.known_count == 2
+    by_stage = lead_paginator(membership=owner, filters=LeadFilters(stage_id=stage("new").pk, seller_id=0), per_page=2)
+    assert by_stage.known_count == Lead.objects.filter(stage=stage("new"), seller__isnull=True).count()
+    searched = lead_paginator(membership=owner, filters=LeadFilters(search="zz"), per_page=2)
+    assert searched.known_count is None  # a search counts the matching leads
+
+    board = pipeline_board(membership=ana, filters=filters)
+    assert {column.stage.key: column.count for column in board.columns}["new"] == 2
+    assert sum(column.total for column in board.columns) == Decimal("350.50")
