@@ -109,3 +109,22 @@ def test_bulk_seeding_copies_the_base_with_its_history_and_keeps_the_rollups_rig
     # The triggers are back on.
     Lead.objects.filter(pk=copy.pk).update(expected_value=1)
     assert rollups_verify() == {}
+
+
+def test_a_kept_company_is_measured_again_without_seeding(monkeypatch):
+    monkeypatch.setattr(bench_crm, "PAGES", [("dashboard", "crm:dashboard", None, bench_crm.BOTH)])
+    out = StringIO()
+    call_command("bench_crm", leads=30, requests=1, keep=True, stdout=out)
+    slug = json.loads(out.getvalue())["tenant"]["slug"]
+    try:
+        again = StringIO()
+        call_command("bench_crm", reuse=slug, requests=1, stdout=again)
+        report = json.loads(again.getvalue())
+        assert report["leads"] == 30
+        assert report["seed_seconds"] is None
+        assert report["results"]["dashboard"]["seller"]["status"] == 200
+    finally:
+        tenant = Tenant.objects.get(slug=slug)
+        users = list(User.objects.filter(email__endswith=f"@{slug}.bench").values_list("pk", flat=True))
+        bench_crm.drop_bench_tenant(tenant, user_ids=users)
+    assert bench_schemas() == []

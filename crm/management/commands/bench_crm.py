@@ -98,11 +98,17 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=30)
         parser.add_argument("--keep", action="store_true", help="Keep the bench tenant afterwards.")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed for the generated data.")
+        parser.add_argument(
+            "--reuse", metavar="SLUG", help="Measure a company kept by an earlier --keep run again, without seeding."
+        )
 
     def handle(self, *args, **options):
         if options["leads"] < 1 or options["requests"] < 1:
             raise CommandError("--leads and --requests must be positive.")
         connection.set_schema_to_public()
+        if options["reuse"]:
+            self.stdout.write(json.dumps(self._reuse(options), indent=2))
+            return
         slug = f"bench-{secrets.token_hex(4)}"
         # The schema's migrations print to stdout; keep stdout for the JSON report.
         with contextlib.redirect_stdout(sys.stderr):
@@ -125,9 +131,25 @@ class Command(BaseCommand):
             report["tenant"] = {"slug": tenant.slug, "host": tenant_primary_domain(tenant=tenant)}
         self.stdout.write(json.dumps(report, indent=2))
 
-    def _run(self, tenant: Tenant, owner: User, people: list[User], options) -> dict:
+    def _reuse(self, options) -> dict:
+        slug = options["reuse"]
+        if not slug.startswith("bench-"):
+            raise CommandError("--reuse takes the slug of a bench company (bench-…).")
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if tenant is None:
+            raise CommandError(f"No company {slug}.")
+        owner = User.objects.get(email=f"owner@{slug}.bench")
+        sellers = User.objects.filter(email__startswith="seller", email__endswith=f"@{slug}.bench").order_by("id")
+        people = [owner, *sellers]
+        report = self._run(tenant, owner, people, options, seed=False)
+        report["tenant"] = {"slug": tenant.slug, "host": tenant_primary_domain(tenant=tenant)}
+        return report
+
+    def _run(self, tenant: Tenant, owner: User, people: list[User], options, seed: bool = True) -> dict:
         rng = random.Random(options["seed"])  # noqa: S311 (test data)
         with schema_context(tenant.schema_name):
+            if not seed:
+                return self._measure(tenant, owner, people, options, rng, seeded=None)
             seeded = seed_bulk(
                 count=options["leads"],
                 sellers=[Person(person.pk, person.full_name) for person in people],
@@ -135,12 +157,17 @@ class Command(BaseCommand):
                 rng=rng,
                 language="es",
             )
+        return self._measure(tenant, owner, people, options, rng, seeded=seeded)
+
+    def _measure(self, tenant, owner, people, options, rng, seeded) -> dict:
+        with schema_context(tenant.schema_name):
             # Outside a transaction, a vacuum now (visibility map for index-only scans) rather than
             # autovacuum's in the middle of the measurements.
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
             with connection.cursor() as cursor:
-                for table in ("crm_lead", "crm_timelineentry"):
+                for table in ("crm_lead", "crm_timelineentry") if seeded else ():
                     cursor.execute(f"{command} {table}")
+            entries = None if seeded else TimelineEntry.objects.count()
             seller = people[1]
             # The lead with the longest history among the first ones, the owner's and the seller's own.
             first = Lead.objects.order_by("id").values("id")[:2000]
@@ -155,9 +182,8 @@ class Command(BaseCommand):
             if seller_lead is None:  # a tiny run where the seller got none of the first leads
                 seller_lead = {"lead_id": Lead.objects.filter(seller_id=seller.pk).values_list("id", flat=True).first()}
             lead_ids = {"owner": owner_lead, "seller": seller_lead["lead_id"] or owner_lead}
-            surname = Lead.objects.order_by("id").values_list("last_name", flat=True)[
-                rng.randrange(min(options["leads"], 1000))
-            ]
+            leads = Lead.objects.count() if seeded is None else seeded.leads
+            surname = Lead.objects.order_by("id").values_list("last_name", flat=True)[rng.randrange(min(leads, 1000))]
         host = tenant_primary_domain(tenant=tenant)
         results: dict[str, dict] = {}
         for role, user in (("owner", owner), ("seller", seller)):
@@ -171,9 +197,9 @@ class Command(BaseCommand):
                 results.setdefault(key, {})[role] = measured
             client.logout()
         return {
-            "leads": options["leads"],
-            "timeline_entries": seeded.entries,
-            "seed_seconds": seeded.seconds,
+            "leads": leads,
+            "timeline_entries": seeded.entries if seeded else entries,
+            "seed_seconds": seeded.seconds if seeded else None,
             "requests": options["requests"],
             "results": results,
         }
