@@ -35,6 +35,32 @@ def rollup_triggers_paused():
             cursor.execute("SELECT set_config('crm.rollups_paused', 'off', true)")
 
 
+@contextlib.contextmanager
+def secondary_indexes_dropped(tables: list[str]):
+    """Drops the tables' indexes that back no constraint, and builds them again on leaving: one sorted
+    build per index is several times faster than maintaining them (the GIN search index above all) row by
+    row through a million-row INSERT. Inside the caller's transaction: a failure restores them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
+                 JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+                WHERE t.relname = ANY(%s) AND t.relnamespace = to_regnamespace(current_schema())
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)""",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        # The foreign keys are checked at commit; an index cannot be built while those checks are pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+
+
 def _columns(model, skip: set[str]) -> list[str]:
     return [
         field.column
@@ -58,7 +84,8 @@ def seed_bulk(
         first = seed_leads(count=min(count, base), sellers=sellers, creator=creator, rng=rng, language=language)
         entries = first.entries
         if count > first.leads:
-            entries += _replicate(count - first.leads)
+            with secondary_indexes_dropped([Lead._meta.db_table, TimelineEntry._meta.db_table]):
+                entries += _replicate(count - first.leads)
         rollups_rebuild()
     return SeedResult(leads=count, entries=entries, tags=first.tags, seconds=round(clock.monotonic() - started, 2))
 

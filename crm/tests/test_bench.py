@@ -91,11 +91,22 @@ def test_bulk_seeding_copies_the_base_with_its_history_and_keeps_the_rollups_rig
     from crm.seeding_bulk import seed_bulk
     from crm.selectors.leads import search_leads
 
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename IN ('crm_lead', 'crm_timelineentry') ORDER BY 1"
+            )
+            return cursor.fetchall()
+
+    before_indexes = indexes()
     before = Lead.objects.count()
     people = [Person(owner.user_id, "Owner")]
     seeded = seed_bulk(count=130, sellers=people, creator=people[0], rng=random.Random(3), language="en", base=50)
 
     assert seeded.leads == 130
+    assert indexes() == before_indexes  # dropped for the copy, built again
+    assert len(before_indexes) > 8
     assert Lead.objects.count() == before + 130
     assert TimelineEntry.objects.count() == seeded.entries
     assert rollups_verify() == {}
