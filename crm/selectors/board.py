@@ -40,7 +40,7 @@ class Board:
 
 
 def _board_leads(membership: Membership, filters: LeadFilters):
-    return filter_leads(visible_leads(membership=membership), filters)
+    return filter_leads(visible_leads(membership=membership, searching=bool(filters.search.strip())), filters)
 
 
 def pipeline_board(

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Paginator
-from django.db.models import QuerySet, Sum
+from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -26,13 +26,24 @@ SORTS = {
 }
 
 
-def visible_leads(*, membership: Membership) -> QuerySet[Lead]:
-    """Owners see every lead; sellers only their own. Other roles see none through these pages."""
+def _held_by(leads: QuerySet[Lead], seller_id: int, *, searching: bool) -> QuerySet[Lead]:
+    """Leads of one seller. Under a search, compared through an expression no index serves: PostgreSQL
+    then checks the seller on the search's few hundred matches instead of intersecting them with the
+    bitmap of the seller's 150,000 leads (60 ms at a million leads, against 1)."""
+    if not searching:
+        return leads.filter(seller_id=seller_id)
+    holder = ExpressionWrapper(F("seller_id") + 0, output_field=BigIntegerField())
+    return leads.alias(held_by=holder).filter(held_by=seller_id)
+
+
+def visible_leads(*, membership: Membership, searching: bool = False) -> QuerySet[Lead]:
+    """Owners see every lead; sellers only their own. Other roles see none through these pages.
+    `searching`: the caller filters by a search too (see _held_by)."""
     leads = Lead.objects.all()
     if membership.role == Role.OWNER:
         return leads
     if membership.role == Role.SELLER:
-        return leads.filter(seller_id=membership.user_id)
+        return _held_by(leads, membership.user_id, searching=searching)
     return leads.none()
 
 
@@ -91,7 +102,7 @@ def filter_leads(leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
     if filters.seller_id == 0:
         leads = leads.filter(seller__isnull=True)
     elif filters.seller_id:
-        leads = leads.filter(seller_id=filters.seller_id)
+        leads = _held_by(leads, filters.seller_id, searching=bool(filters.search.strip()))
     if filters.source:
         leads = leads.filter(source=filters.source)
     if filters.tag_id:
@@ -115,7 +126,7 @@ def sort_leads(leads: QuerySet[Lead], sort: str) -> QuerySet[Lead]:
 
 def lead_list(*, membership: Membership, filters: LeadFilters) -> QuerySet[Lead]:
     """The list page's rows: visible, filtered, sorted, with what each row shows fetched up front."""
-    leads = filter_leads(visible_leads(membership=membership), filters)
+    leads = filter_leads(visible_leads(membership=membership, searching=bool(filters.search.strip())), filters)
     return sort_leads(leads, filters.sort).select_related("stage", "seller").prefetch_related("tags")
 
 

@@ -72,7 +72,16 @@ def measure(client: Client, url: str, requests: int) -> dict:
     # The debug query log is a bounded deque: once full (after migrations with DEBUG on) its length stops
     # growing and CaptureQueriesContext would count nothing.
     connection.queries_log.clear()
-    with CaptureQueriesContext(connection) as queries:
+    sql_ms: list[float] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            sql_ms.append((time.perf_counter() - started) * 1000)
+
+    with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(timed):
         response = client.get(url)
     # Read now: the next request resets the query log the context reads from.
     query_count = len(queries.captured_queries)
@@ -87,6 +96,10 @@ def measure(client: Client, url: str, requests: int) -> dict:
         "median_ms": round(statistics.median(timings), 1),
         "p95_ms": round(percentile(timings, 0.95), 1),
         "queries": query_count,
+        # The database's share of one request (the rest is Python: views, templates, middleware), and the
+        # page's weight: what tells the cost of the data from the cost of a loaded CPU.
+        "sql_ms": round(sum(sql_ms), 1),
+        "bytes": len(response.content) if not response.streaming else None,
     }
 
 
