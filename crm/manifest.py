@@ -11,7 +11,7 @@ SIDEBAR = [
     SidebarEntry("crm:lead-list", _("Leads"), "users", (Role.OWNER, Role.SELLER), order=20),
     SidebarEntry("crm:board", _("Pipeline"), "columns", (Role.OWNER, Role.SELLER), order=30),
     SidebarEntry("crm:document-list", _("Documents"), "file", (Role.OWNER, Role.SELLER, Role.ACCOUNTANT), order=70),
-    SidebarEntry("crm:analytics", _("Analytics"), "chart", (Role.OWNER,), order=80),
+    SidebarEntry("crm:analytics", _("Analytics"), "chart", (Role.OWNER, Role.MARKETING, Role.ACCOUNTANT), order=80),
 ]
 
 AUDIT_LABELS = {
@@ -36,6 +36,7 @@ AUDIT_LABELS = {
     "stage.rename": _("Stage renamed"),
     "stage.reorder": _("Stages reordered"),
     "stage.delete": _("Stage deleted"),
+    "stage.probability": _("Stage win probability changed"),
     "lost_reason.create": _("Lost reason added"),
     "lost_reason.update": _("Lost reason changed"),
     "lost_reason.reorder": _("Lost reasons reordered"),

@@ -352,13 +352,16 @@ def _one_lead(
         )
     ]
     lost_reason = rng.choice(text["lost_reasons"]) if final is lost else ""
+    entered = created_at
     for previous, current, moment in zip(path, path[1:], moments, strict=False):
         data = {
             "from": previous.display_name,
             "to": current.display_name,
             "from_id": previous.pk,
             "to_id": current.pk,
+            "seconds": int((moment - entered).total_seconds()),  # in `previous`, as lead_move records it
         }
+        entered = moment
         body = ""
         if current is lost:
             data["lost_reason"] = body = lost_reason
@@ -436,6 +439,8 @@ def _one_lead(
         next_action_at=next_action_at,
         last_contact_at=last_contact,
         closed_at=stage_changed_at if final is not None else None,
+        closed_seller_id=seller.id if (final is not None and seller) else None,
+        closed_from_stage_id=path[-2].pk if final is not None else None,
         lost_reason=lost_reason,
         utm_source="facebook" if source == Lead.Source.META_ADS else "",
         utm_medium="paid_social" if source == Lead.Source.META_ADS else "",

@@ -13,6 +13,7 @@ from crm.views import (
     lost_reasons,
     merge,
     products,
+    reports,
     stages,
 )
 
@@ -21,6 +22,10 @@ app_name = "crm"
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("analytics/", dashboard.analytics, name="analytics"),
+    path("analytics/forecast/", reports.reports_view, name="reports"),
+    path("analytics/campaigns/", reports.campaigns_view, name="analytics-campaigns"),
+    path("analytics/won/", reports.won_view, name="analytics-won"),
+    path("analytics/export/<slug:table>.csv", reports.export_view, name="report-export"),
     path("leads/", leads.lead_list_view, name="lead-list"),
     path("leads/export.csv", leads.lead_export_view, name="lead-export"),
     path("leads/bulk/", leads.lead_bulk_view, name="lead-bulk"),
@@ -52,6 +57,7 @@ urlpatterns = [
     path("pipeline/columns/", board.board_columns, name="board-columns"),
     path("pipeline/column/<int:stage_id>/", board.board_column, name="board-column"),
     path("pipeline/stages/", stages.stage_list, name="stage-list"),
+    path("pipeline/stages/<int:pk>/probability/", stages.stage_probability_view, name="stage-probability"),
     path("pipeline/stages/add/", stages.stage_add, name="stage-add"),
     path("pipeline/stages/reorder/", stages.stage_reorder_view, name="stage-reorder"),
     path("pipeline/stages/<int:pk>/rename/", stages.stage_rename_view, name="stage-rename"),

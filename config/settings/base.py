@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above everything that writes the body, so it compresses the finished page (HTML only: see the module).
+    "core.compression.HtmlGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

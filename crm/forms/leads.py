@@ -67,7 +67,7 @@ class LeadFilterForm(forms.Form):
 
 LEAD_FORM_FIELDS = [
     "first_name", "last_name", "email", "company", "source", "score", "score_reason", "expected_value",
-    "language", "next_action", "next_action_at", "notes",
+    "expected_close", "language", "next_action", "next_action_at", "notes",
 ]  # fmt: skip
 ATTRIBUTION_FIELDS = [
     "meta_campaign_id", "meta_adset_id", "meta_ad_id", "ad_headline", "ad_body", "click_id",
@@ -129,6 +129,12 @@ class LeadForm(forms.Form):
             label=_("Next step due"),
             required=False,
             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        )
+        model_fields["expected_close"] = forms.DateField(
+            label=_("Expected close"),
+            required=False,
+            help_text=_("When the deal should close: places it in the forecast's month."),
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         )
         for name, label in UTM_LABELS.items():
             model_fields[name].label = label

@@ -15,3 +15,7 @@ class StageNameForm(forms.Form):
 class StageCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
     kind = forms.ChoiceField(label=_("Kind"), choices=Stage.Kind.choices, initial=Stage.Kind.OPEN)
+
+
+class StageProbabilityForm(forms.Form):
+    win_probability = forms.IntegerField(label=_("Win probability (%)"), min_value=0, max_value=100)

@@ -6,3 +6,4 @@ Star imports on purpose: every model and helper those modules define is importab
 
 from crm.models.documents import *  # noqa: F403
 from crm.models.leads import *  # noqa: F403
+from crm.models.rollups import *  # noqa: F403

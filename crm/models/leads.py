@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -35,6 +36,13 @@ class Stage(TimeStampedModel):
     name = models.CharField(_("name"), max_length=60, blank=True, help_text=_("Empty: the default name, translated."))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.OPEN)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # The share of an open stage's deals expected to be won, in percent: weights the pipeline and the forecast.
+    win_probability = models.PositiveSmallIntegerField(
+        _("win probability (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+
+    # What the owner starts with for the default open stages (editable on the stage settings page).
+    DEFAULT_PROBABILITIES = {"new": 10, "contacted": 20, "interested": 40, "negotiation": 60}
 
     class Meta:
         ordering = ["position", "id"]
@@ -100,6 +108,14 @@ class Lead(TimeStampedModel):
     next_action_at = models.DateTimeField(_("next step due"), null=True, blank=True)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Who had the lead when it entered a won or lost stage, and the open stage it left: set by lead_move,
+    # cleared when it is reopened. Analytics credits wins to the closer, so a later reassignment moves
+    # the open work, not the revenue already won.
+    closed_seller = user_reference(verbose_name=_("closed by"))
+    closed_from_stage = models.ForeignKey(
+        Stage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("closed from")
+    )
+    expected_close = models.DateField(_("expected close"), null=True, blank=True)
     lost_reason = models.CharField(_("lost reason"), max_length=255, blank=True)
     lost_note = models.CharField(_("lost reason note"), max_length=255, blank=True)
     # Set when the person's data was erased on request (GDPR): the row stays, anonymous, for the figures.
@@ -127,7 +143,10 @@ class Lead(TimeStampedModel):
         verbose_name_plural = _("leads")
         indexes = [
             models.Index(fields=["stage", "-stage_changed_at"], name="lead_stage_moved_idx"),
-            models.Index(fields=["seller", "stage"], name="lead_seller_stage_idx"),
+            # A seller's board column and list page walk these in order (LIMIT), whatever the company's size.
+            models.Index(fields=["seller", "stage", "-stage_changed_at"], name="lead_seller_stage_moved_idx"),
+            models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
+            models.Index(fields=["seller", "-created_at", "-id"], name="lead_seller_created_idx"),
             models.Index(fields=["source"], name="lead_source_idx"),
             models.Index(fields=["score"], name="lead_score_idx"),
             models.Index(fields=["next_action_at"], name="lead_next_action_idx"),

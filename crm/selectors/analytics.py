@@ -1,7 +1,8 @@
 """Seller analytics for owners: per seller, over a date range, with database aggregation.
 
-Three queries whatever the number of sellers or leads: leads assigned (created in the range) grouped by
-seller, closed leads (won and lost, closed in the range) grouped by seller, and the people to name."""
+Three queries whatever the number of sellers or leads, over rollups (crm.models.rollups), not leads:
+leads assigned (created in the range) per current seller, deals won and lost in the range per closer
+(who held the lead when it closed, so reassigning a won deal moves no revenue), and the people to name."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from crm.models import Lead, Stage
+from crm.models import ClosedRollup, CreatedRollup, Stage
 from tenants.models import Role, Tenant, User
 from tenants.selectors import active_members
 
@@ -79,33 +80,23 @@ def seller_report(
     won (sum of expected values) and the time from creation to a win. Active sellers and owners are
     listed even with nothing to show; anyone else with figures in the range too; unassigned leads
     get their own row."""
-    start, end = _bounds(date_from, date_to, zone)
-    leads = Lead.objects.all()
+    # Rollups in the company's local days (crm.models.rollups): the cost does not grow with the leads.
+    created = CreatedRollup.objects.filter(day__gte=date_from, day__lte=date_to)
+    closing = ClosedRollup.objects.filter(day__gte=date_from, day__lte=date_to)
     if seller_id is not None:
-        leads = leads.filter(seller_id=seller_id)
-
-    assigned = {
-        row["seller_id"]: row["n"]
-        for row in leads.filter(created_at__gte=start, created_at__lt=end)
-        .order_by()
-        .values("seller_id")
-        .annotate(n=Count("id"))
-    }
-    won = Q(stage__kind=Stage.Kind.WON)
+        created = created.filter(seller_id=seller_id)
+        closing = closing.filter(closer_id=seller_id)  # wins and losses belong to who closed them
+    assigned = {row["seller_id"]: row["n"] for row in created.order_by().values("seller_id").annotate(n=Sum("count"))}
+    won = Q(kind=Stage.Kind.WON)
     closed = {
-        row["seller_id"]: row
-        for row in leads.filter(
-            closed_at__gte=start, closed_at__lt=end, stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST]
-        )
-        .order_by()
-        .values("seller_id")
+        row["closer_id"]: row
+        for row in closing.order_by()
+        .values("closer_id")
         .annotate(
-            won=Count("id", filter=won),
-            lost=Count("id", filter=Q(stage__kind=Stage.Kind.LOST)),
-            revenue=Sum("expected_value", filter=won),
-            time_to_close=Sum(
-                ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField()), filter=won
-            ),
+            won=Sum("count", filter=won),
+            lost=Sum("count", filter=Q(kind=Stage.Kind.LOST)),
+            revenue=Sum("value", filter=won),
+            seconds=Sum("seconds", filter=won),
         )
     }
 
@@ -140,10 +131,10 @@ def _figures(pk: int | None, name: str, assigned: dict, closed: dict) -> SellerF
         seller_id=pk,
         name=name,
         assigned=assigned.get(pk, 0),
-        won=row.get("won", 0),
-        lost=row.get("lost", 0),
+        won=row.get("won") or 0,
+        lost=row.get("lost") or 0,
         revenue=row.get("revenue") or Decimal("0"),
-        time_to_close=row.get("time_to_close") or timedelta(0),
+        time_to_close=timedelta(seconds=row.get("seconds") or 0),
     )
 
 

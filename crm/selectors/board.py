@@ -1,7 +1,8 @@
 """The pipeline board: one column per stage with its lead count, value sum and first cards.
 
-A constant number of queries whatever the number of leads: stages, one grouped aggregate, the ids of
-the first `per_column` cards of every column."""
+A constant number of queries whatever the number of leads: stages, the columns' counts and sums (from
+the pipeline rollup unless a search or filter narrows the board), the first `per_column` cards of every
+column."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Sum
 
 from crm.models import Lead, Stage
-from crm.selectors.leads import LeadFilters, filter_leads, visible_leads
+from crm.selectors.leads import LeadFilters, filter_leads, pipeline_rollup_rows, visible_leads
 from tenants.models import Membership
 
 CARD_ORDER = (F("stage_changed_at").desc(), F("id").desc())
@@ -39,7 +40,7 @@ class Board:
 
 
 def _board_leads(membership: Membership, filters: LeadFilters):
-    return filter_leads(visible_leads(membership=membership), filters)
+    return filter_leads(visible_leads(membership=membership, searching=bool(filters.search.strip())), filters)
 
 
 def pipeline_board(
@@ -49,10 +50,12 @@ def pipeline_board(
     if stage_ids is not None:
         stages = [stage for stage in stages if stage.pk in stage_ids]
     leads = _board_leads(membership, filters).filter(stage__in=[stage.pk for stage in stages])
-    totals = {
-        row["stage_id"]: row
-        for row in leads.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("expected_value"))
-    }
+    totals = _rollup_totals(membership, filters, stages)
+    if totals is None:  # a search or filter the rollups do not cover: count the matching leads
+        totals = {
+            row["stage_id"]: row
+            for row in leads.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("expected_value"))
+        }
     cards: dict[int, list[Lead]] = {}
     for lead in _first_cards(leads, [stage.pk for stage in stages], per_column):
         cards.setdefault(lead.stage_id, []).append(lead)
@@ -67,6 +70,16 @@ def pipeline_board(
             for stage in stages
         ]
     )
+
+
+def _rollup_totals(membership: Membership, filters: LeadFilters, stages: list[Stage]) -> dict | None:
+    """Each column's count and sum from the pipeline rollup (a few rows whatever the number of leads),
+    when no search or filter beyond the seller narrows the board; None otherwise."""
+    rows = pipeline_rollup_rows(membership=membership, filters=filters)
+    if rows is None:
+        return None
+    rows = rows.filter(stage_id__in=[stage.pk for stage in stages])
+    return {row["stage_id"]: row for row in rows.values("stage_id").annotate(n=Sum("count"), total=Sum("value"))}
 
 
 def _first_cards(leads, stage_ids: list[int], per_column: int) -> list[Lead]:

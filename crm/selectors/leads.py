@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import QuerySet
+from django.core.paginator import Paginator
+from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Sum
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from core.phones import digits
 from core.text import words
-from crm.models import SEARCH_VECTOR, Lead, Stage, Tag, TimelineEntry
+from crm.models import SEARCH_VECTOR, Lead, PipelineRollup, Stage, Tag, TimelineEntry
 from tenants.models import Membership, Role
 
 SORTS = {
@@ -24,13 +26,24 @@ SORTS = {
 }
 
 
-def visible_leads(*, membership: Membership) -> QuerySet[Lead]:
-    """Owners see every lead; sellers only their own. Other roles see none through these pages."""
+def _held_by(leads: QuerySet[Lead], seller_id: int, *, searching: bool) -> QuerySet[Lead]:
+    """Leads of one seller. Under a search, compared through an expression no index serves: PostgreSQL
+    then checks the seller on the search's few hundred matches instead of intersecting them with the
+    bitmap of the seller's 150,000 leads (60 ms at a million leads, against 1)."""
+    if not searching:
+        return leads.filter(seller_id=seller_id)
+    holder = ExpressionWrapper(F("seller_id") + 0, output_field=BigIntegerField())
+    return leads.alias(held_by=holder).filter(held_by=seller_id)
+
+
+def visible_leads(*, membership: Membership, searching: bool = False) -> QuerySet[Lead]:
+    """Owners see every lead; sellers only their own. Other roles see none through these pages.
+    `searching`: the caller filters by a search too (see _held_by)."""
     leads = Lead.objects.all()
     if membership.role == Role.OWNER:
         return leads
     if membership.role == Role.SELLER:
-        return leads.filter(seller_id=membership.user_id)
+        return _held_by(leads, membership.user_id, searching=searching)
     return leads.none()
 
 
@@ -89,7 +102,7 @@ def filter_leads(leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
     if filters.seller_id == 0:
         leads = leads.filter(seller__isnull=True)
     elif filters.seller_id:
-        leads = leads.filter(seller_id=filters.seller_id)
+        leads = _held_by(leads, filters.seller_id, searching=bool(filters.search.strip()))
     if filters.source:
         leads = leads.filter(source=filters.source)
     if filters.tag_id:
@@ -113,14 +126,54 @@ def sort_leads(leads: QuerySet[Lead], sort: str) -> QuerySet[Lead]:
 
 def lead_list(*, membership: Membership, filters: LeadFilters) -> QuerySet[Lead]:
     """The list page's rows: visible, filtered, sorted, with what each row shows fetched up front."""
-    leads = filter_leads(visible_leads(membership=membership), filters)
+    leads = filter_leads(visible_leads(membership=membership, searching=bool(filters.search.strip())), filters)
     return sort_leads(leads, filters.sort).select_related("stage", "seller").prefetch_related("tags")
+
+
+def pipeline_rollup_rows(*, membership: Membership, filters: LeadFilters):
+    """The pipeline rollup rows that count exactly the leads `filters` selects for this person (a few
+    rows, whatever the number of leads), or None when a search or a filter other than stage and seller
+    narrows them: then the leads themselves must be counted."""
+    if replace(filters, stage_id=None, seller_id=None, sort="") != LeadFilters(sort=""):
+        return None
+    rows = PipelineRollup.objects.order_by()
+    if membership.role == Role.SELLER:
+        rows = rows.filter(seller_id=membership.user_id)
+    elif membership.role != Role.OWNER:
+        return rows.none()
+    if filters.seller_id == 0:
+        rows = rows.filter(seller_id__isnull=True)
+    elif filters.seller_id:
+        rows = rows.filter(seller_id=filters.seller_id)
+    if filters.stage_id:
+        rows = rows.filter(stage_id=filters.stage_id)
+    return rows
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (from a rollup) instead of counting every row."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self.known_count is None else self.known_count
+
+
+def lead_paginator(*, membership: Membership, filters: LeadFilters, per_page: int) -> Paginator:
+    """The list's pages; without a search or filter beyond stage and seller, the total is read from the
+    pipeline rollup, so page 1 of a million leads costs what page 1 of a thousand does."""
+    rows = pipeline_rollup_rows(membership=membership, filters=filters)
+    count = None if rows is None else (rows.aggregate(n=Sum("count"))["n"] or 0)
+    return CountedPaginator(lead_list(membership=membership, filters=filters), per_page, count=count)
 
 
 def lead_detail(*, membership: Membership, lead_id: int) -> Lead | None:
     return (
         visible_leads(membership=membership)
-        .select_related("stage", "seller")
+        .select_related("stage", "seller", "closed_seller")
         .prefetch_related("tags")
         .filter(pk=lead_id)
         .first()

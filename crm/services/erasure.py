@@ -41,7 +41,7 @@ BLANKED = {
 # History kinds kept (bare) because figures are made of them, with the data keys each keeps.
 KEPT_HISTORY = {
     "created": ("source", "stage", "stage_id"),
-    "stage": ("from", "to", "from_id", "to_id"),
+    "stage": ("from", "to", "from_id", "to_id", "seconds"),
     "assignment": ("from", "to", "from_id", "to_id"),
     "call": ("outcome", "duration"),
 }

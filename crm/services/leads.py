@@ -22,6 +22,7 @@ EDITABLE_FIELDS = (
     "first_name", "last_name", "email", "company", "source", "expected_value", "score", "score_reason",
     "language", "notes", "next_action", "next_action_at", "meta_campaign_id", "meta_adset_id", "meta_ad_id",
     "ad_headline", "ad_body", "click_id", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
+    "expected_close",
 )  # fmt: skip
 
 
@@ -116,6 +117,7 @@ def lead_create(
     lead = Lead(phone=e164, stage=stage or default_stage(), seller_id=validate_seller(seller_id), **fields)
     if lead.stage.is_closed:
         lead.closed_at = timezone.now()
+        lead.closed_seller_id = lead.seller_id
     _refresh_search_text(lead)
     lead.full_clean(exclude=["stage", "tags", "phone"])
     lead.save()
@@ -191,12 +193,27 @@ def lead_move(*, lead: Lead, stage: Stage, actor, lost_reason: str = "", lost_no
     if stage.kind == Stage.Kind.LOST:
         reason, note = lost_reason_resolve(reason=lost_reason, note=lost_note)
     previous = lead.stage
+    now = timezone.now()
+    # How long the lead stayed in the stage it leaves: the analytics' average days per stage.
+    seconds_in_stage = max(0, int((now - lead.stage_changed_at).total_seconds())) if lead.stage_changed_at else None
     lead.stage = stage
-    lead.stage_changed_at = timezone.now()
-    lead.closed_at = timezone.now() if stage.is_closed else None
+    lead.stage_changed_at = now
+    # Who closes the deal is recorded now, so reassigning it later does not move its revenue (see Lead).
+    if stage.is_closed:
+        lead.closed_at, lead.closed_seller_id = now, lead.seller_id
+        lead.closed_from_stage = previous if not previous.is_closed else lead.closed_from_stage
+    else:
+        lead.closed_at, lead.closed_seller_id, lead.closed_from_stage = None, None, None
     lead.lost_reason, lead.lost_note = reason, note
-    lead.save(update_fields=["stage", "stage_changed_at", "closed_at", "lost_reason", "lost_note", "updated_at"])
+    lead.save(
+        update_fields=[
+            "stage", "stage_changed_at", "closed_at", "closed_seller", "closed_from_stage", "lost_reason",
+            "lost_note", "updated_at",
+        ]
+    )  # fmt: skip
     data = {"from": previous.display_name, "to": stage.display_name, "from_id": previous.pk, "to_id": stage.pk}
+    if seconds_in_stage is not None:
+        data["seconds"] = seconds_in_stage
     if reason:
         data["lost_reason"] = reason
     if note:

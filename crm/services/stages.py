@@ -68,3 +68,22 @@ def stage_delete(*, stage: Stage, actor) -> None:
         raise ApplicationError(_("The pipeline needs at least one open stage."))
     audit_log(action="stage.delete", actor=actor, obj=stage)
     stage.delete()
+
+
+@transaction.atomic
+def stage_set_probability(*, stage: Stage, win_probability: int, actor) -> Stage:
+    """The share of an open stage's deals expected to be won (0-100): weights the pipeline and the forecast."""
+    if stage.kind != Stage.Kind.OPEN:
+        raise ApplicationError(_("Only open stages have a win probability."))
+    if not 0 <= win_probability <= 100:
+        raise ApplicationError(_("A win probability goes from 0 to 100."))
+    before = stage.win_probability
+    stage.win_probability = win_probability
+    stage.save(update_fields=["win_probability", "updated_at"])
+    audit_log(
+        action="stage.probability",
+        actor=actor,
+        obj=stage,
+        changes={"win_probability": {"before": before, "after": win_probability}},
+    )
+    return stage

@@ -22,9 +22,10 @@ def test_bench_measures_the_pages_that_exist_and_leaves_nothing_behind(monkeypat
         bench_crm,
         "PAGES",
         [
-            ("dashboard", "crm:dashboard", None),
-            ("analytics", "crm:analytics", None),
-            ("nowhere", "crm:no-such-page", "lead"),
+            ("dashboard", "crm:dashboard", None, bench_crm.BOTH),
+            ("detail", "crm:lead-detail", "lead", bench_crm.BOTH),
+            ("analytics", "crm:analytics", None, ("owner",)),
+            ("nowhere", "crm:no-such-page", "lead", ("owner",)),
         ],
     )
     out = StringIO()
@@ -34,9 +35,11 @@ def test_bench_measures_the_pages_that_exist_and_leaves_nothing_behind(monkeypat
     report = json.loads(out.getvalue())
     assert report["leads"] == 200
     assert report["timeline_entries"] >= 400
-    assert report["results"]["nowhere"] == "missing"
-    for key in ("dashboard", "analytics"):
-        page = report["results"][key]
+    assert report["results"]["nowhere"] == {"owner": "missing"}
+    assert set(report["results"]["dashboard"]) == {"owner", "seller"}
+    assert set(report["results"]["analytics"]) == {"owner"}
+    for key, role in (("dashboard", "owner"), ("dashboard", "seller"), ("detail", "seller"), ("analytics", "owner")):
+        page = report["results"][key][role]
         assert page["status"] == 200
         assert page["queries"] >= 5
         assert 0 < page["median_ms"] <= page["p95_ms"]
@@ -49,7 +52,9 @@ def test_bench_measures_the_pages_that_exist_and_leaves_nothing_behind(monkeypat
 
 def test_query_counts_do_not_depend_on_the_number_of_leads(monkeypatch):
     monkeypatch.setattr(
-        bench_crm, "PAGES", [("dashboard", "crm:dashboard", None), ("analytics", "crm:analytics", None)]
+        bench_crm,
+        "PAGES",
+        [("dashboard", "crm:dashboard", None, bench_crm.BOTH), ("analytics", "crm:analytics", None, ("owner",))],
     )
     reports = []
     for leads in (20, 300):
@@ -57,9 +62,9 @@ def test_query_counts_do_not_depend_on_the_number_of_leads(monkeypatch):
         call_command("bench_crm", leads=leads, requests=1, stdout=out)
         reports.append(json.loads(out.getvalue())["results"])
 
-    assert reports[0]["dashboard"]["queries"] >= 5
-    assert reports[0]["dashboard"]["queries"] == reports[1]["dashboard"]["queries"]
-    assert reports[0]["analytics"]["queries"] == reports[1]["analytics"]["queries"]
+    for key, role in (("dashboard", "owner"), ("dashboard", "seller"), ("analytics", "owner")):
+        assert reports[0][key][role]["queries"] >= 5
+        assert reports[0][key][role]["queries"] == reports[1][key][role]["queries"]
 
 
 def test_percentile_is_nearest_rank():
@@ -74,3 +79,63 @@ def test_page_url_reports_missing_names_and_encodes_the_search():
     assert bench_crm.page_url("crm:analytics", "search", lead_id=1, surname="Núñez de la Peña") == (
         "/analytics/?q=N%C3%BA%C3%B1ez+de+la+Pe%C3%B1a"
     )
+
+
+def test_bulk_seeding_copies_the_base_with_its_history_and_keeps_the_rollups_right(tenant, owner):
+    import random
+
+    from crm.models import Lead, TimelineEntry
+    from crm.rollups import rollups_verify
+    from crm.search import search_text_for
+    from crm.seeding import Person
+    from crm.seeding_bulk import seed_bulk
+    from crm.selectors.leads import search_leads
+
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename IN ('crm_lead', 'crm_timelineentry') ORDER BY 1"
+            )
+            return cursor.fetchall()
+
+    before_indexes = indexes()
+    before = Lead.objects.count()
+    people = [Person(owner.user_id, "Owner")]
+    seeded = seed_bulk(count=130, sellers=people, creator=people[0], rng=random.Random(3), language="en", base=50)
+
+    assert seeded.leads == 130
+    assert indexes() == before_indexes  # dropped for the copy, built again
+    assert len(before_indexes) > 8
+    assert Lead.objects.count() == before + 130
+    assert TimelineEntry.objects.count() == seeded.entries
+    assert rollups_verify() == {}
+    copy = Lead.objects.order_by("-id").first()
+    assert copy.phone.startswith("+347")
+    assert copy.search_text == search_text_for(
+        first_name=copy.first_name, last_name=copy.last_name, email=copy.email, company=copy.company, phone=copy.phone
+    )
+    assert list(search_leads(Lead.objects.all(), copy.phone[3:])) == [copy]
+    assert copy.timeline.filter(kind="created").exists()
+    # The triggers are back on.
+    Lead.objects.filter(pk=copy.pk).update(expected_value=1)
+    assert rollups_verify() == {}
+
+
+def test_a_kept_company_is_measured_again_without_seeding(monkeypatch):
+    monkeypatch.setattr(bench_crm, "PAGES", [("dashboard", "crm:dashboard", None, bench_crm.BOTH)])
+    out = StringIO()
+    call_command("bench_crm", leads=30, requests=1, keep=True, stdout=out)
+    slug = json.loads(out.getvalue())["tenant"]["slug"]
+    try:
+        again = StringIO()
+        call_command("bench_crm", reuse=slug, requests=1, stdout=again)
+        report = json.loads(again.getvalue())
+        assert report["leads"] == 30
+        assert report["seed_seconds"] is None
+        assert report["results"]["dashboard"]["seller"]["status"] == 200
+    finally:
+        tenant = Tenant.objects.get(slug=slug)
+        users = list(User.objects.filter(email__endswith=f"@{slug}.bench").values_list("pk", flat=True))
+        bench_crm.drop_bench_tenant(tenant, user_ids=users)
+    assert bench_schemas() == []

@@ -21,7 +21,8 @@ def at(*args) -> datetime:
 
 def make_lead(seller, key: str, *, created: datetime, closed: datetime | None = None, value: str = "0") -> Lead:
     lead = LeadFactory(seller_id=seller.user_id if seller else None, stage=stage(key), expected_value=Decimal(value))
-    Lead.objects.filter(pk=lead.pk).update(created_at=created, closed_at=closed)
+    closer = seller.user_id if (closed and seller) else None
+    Lead.objects.filter(pk=lead.pk).update(created_at=created, closed_at=closed, closed_seller_id=closer)
     return lead
 
 
@@ -89,8 +90,13 @@ def test_range_follows_the_tenant_time_zone(tenant, make_member):
     seller = make_member(tenant, Role.SELLER, full_name="Zoe Seller")
     # 23:30 UTC on 28 February is 00:30 on 1 March in Madrid.
     make_lead(seller, "new", created=at(2026, 2, 28, 23, 30))
-
+    tenant.timezone = "UTC"
+    tenant.save()
     in_utc = seller_report(tenant=tenant, zone=UTC_ZONE, **MARCH)
+
+    # The rollups count the company's local days: changing its time zone recounts them.
+    tenant.timezone = "Europe/Madrid"
+    tenant.save()
     in_madrid = seller_report(tenant=tenant, zone=zoneinfo.ZoneInfo("Europe/Madrid"), **MARCH)
 
     assert in_utc.total.assigned == 0

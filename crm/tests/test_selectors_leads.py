@@ -122,3 +122,17 @@ def test_search_with_a_national_trunk_zero_finds_the_stored_number(tenant):
     LeadFactory(phone="+34699000111")
 
     assert _phones(search_leads(Lead.objects.all(), "06 12 34")) == ["+33612345678"]
+
+
+def test_a_search_keeps_a_seller_to_their_own_leads(tenant, owner, make_member):
+
+    ana = make_member(tenant, "seller")
+    ben = make_member(tenant, "seller")
+    mine = LeadFactory(first_name="Zebulon", seller_id=ana.user_id)
+    LeadFactory(first_name="Zebulon", seller_id=ben.user_id)
+    LeadFactory(first_name="Zebulon")
+
+    assert list(lead_list(membership=ana, filters=LeadFilters(search="zebu"))) == [mine]
+    chosen = lead_list(membership=owner, filters=LeadFilters(search="zebu", seller_id=ana.user_id))
+    assert list(chosen) == [mine]
+    assert lead_list(membership=owner, filters=LeadFilters(search="zebu")).count() == 3

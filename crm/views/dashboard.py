@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,9 +50,16 @@ class AnalyticsFilterForm(forms.Form):
         return cleaned
 
 
-@roles_required(Role.OWNER)
+@roles_required(Role.OWNER, Role.MARKETING, Role.ACCOUNTANT)
 @require_safe
 def analytics(request):
+    """The owners' seller report. Marketing lands on leads by source and campaign, accountants on the won
+    deals: each role's analytics, never an empty page."""
+    role = request.membership.role
+    if role == Role.MARKETING:
+        return redirect("crm:analytics-campaigns")
+    if role == Role.ACCOUNTANT:
+        return redirect("crm:analytics-won")
     tenant = request.tenant
     zone = tenant_zone(tenant)
     defaults = default_range(today=timezone.now().astimezone(zone).date())
@@ -69,6 +77,8 @@ def analytics(request):
         )
     context = {
         "form": form,
+        "query": request.GET.urlencode(),
+        "role": request.membership.role,
         "report": report,
         "chart": chart_data(report) if report else None,
         "currency": tenant.currency,

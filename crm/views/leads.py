@@ -8,7 +8,6 @@ from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
@@ -28,6 +27,7 @@ from crm.selectors.leads import (
     assignable_members,
     can_edit_lead,
     lead_list,
+    lead_paginator,
     stages,
     tags,
     visible_leads,
@@ -95,7 +95,7 @@ def lead_list_view(request):
     stage_list, members = stages(), _members(request)
     form = LeadFilterForm(request.GET, stages=stage_list, tags=list(tags()), members=members)
     filters = form.filters()
-    page = Paginator(lead_list(membership=request.membership, filters=filters), PAGE_SIZE).get_page(
+    page = lead_paginator(membership=request.membership, filters=filters, per_page=PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {

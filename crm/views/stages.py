@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
-from crm.forms.stages import StageCreateForm, StageNameForm
+from crm.forms.stages import StageCreateForm, StageNameForm, StageProbabilityForm
 from crm.models import Stage
 from crm.selectors.leads import stages
 from crm.selectors.stages import stages_with_lead_counts
-from crm.services.stages import stage_create, stage_delete, stage_rename, stage_reorder
+from crm.services.stages import stage_create, stage_delete, stage_rename, stage_reorder, stage_set_probability
 from tenants.access import roles_required
 from tenants.models import Role
 
@@ -89,3 +89,20 @@ def stage_reorder_view(request):
 def stage_delete_view(request, pk: int):
     stage = get_object_or_404(Stage, pk=pk)
     return _run(request, stage_delete, _("Stage deleted."), stage=stage)
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def stage_probability_view(request, pk: int):
+    stage = get_object_or_404(Stage, pk=pk)
+    form = StageProbabilityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A win probability is a whole number from 0 to 100."))
+        return _page(request, status=422)
+    return _run(
+        request,
+        stage_set_probability,
+        _("Win probability saved."),
+        stage=stage,
+        win_probability=form.cleaned_data["win_probability"],
+    )
