@@ -35,6 +35,13 @@ class Stage(TimeStampedModel):
     name = models.CharField(_("name"), max_length=60, blank=True, help_text=_("Empty: the default name, translated."))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.OPEN)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Pipedrive's "rotting": a card that stays longer than this turns a warning colour. Empty: never.
+    rotting_days = models.PositiveSmallIntegerField(
+        _("rotting after (days)"),
+        null=True,
+        blank=True,
+        help_text=_("A card that stays longer in this stage is highlighted. Empty: never."),
+    )
 
     class Meta:
         ordering = ["position", "id"]

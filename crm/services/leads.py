@@ -191,12 +191,20 @@ def lead_move(*, lead: Lead, stage: Stage, actor, lost_reason: str = "", lost_no
     if stage.kind == Stage.Kind.LOST:
         reason, note = lost_reason_resolve(reason=lost_reason, note=lost_note)
     previous = lead.stage
+    # What an undo puts back (crm.services.board.lead_move_undo).
+    before = {
+        "since": lead.stage_changed_at.isoformat(),
+        "closed_at": lead.closed_at.isoformat() if lead.closed_at else None,
+        "lost_reason": lead.lost_reason,
+        "lost_note": lead.lost_note,
+    }
     lead.stage = stage
     lead.stage_changed_at = timezone.now()
     lead.closed_at = timezone.now() if stage.is_closed else None
     lead.lost_reason, lead.lost_note = reason, note
     lead.save(update_fields=["stage", "stage_changed_at", "closed_at", "lost_reason", "lost_note", "updated_at"])
     data = {"from": previous.display_name, "to": stage.display_name, "from_id": previous.pk, "to_id": stage.pk}
+    data["before"] = before
     if reason:
         data["lost_reason"] = reason
     if note:

@@ -51,6 +51,18 @@ def avatar(context, user) -> dict:
     return {"avatar": found}
 
 
+@register.simple_tag(takes_context=True)
+def days_in_stage(context, lead) -> int:
+    """Whole days since the lead entered its stage (`{% days_in_stage lead as days %}`)."""
+    from django.utils import timezone
+
+    now = context.get("board_now")
+    if now is None:
+        now = context["board_now"] = timezone.now()
+    changed = getattr(lead, "stage_changed_at", None)
+    return max((now - changed).days, 0) if changed else 0
+
+
 @register.filter
 def duration(seconds) -> str:
     """Seconds as `m:ss`, or `h:mm:ss` from an hour up."""

@@ -384,6 +384,17 @@ COVERED: dict[str, list[Probe]] = {
     "crm:board-move": [
         Probe("post", lambda w: "/pipeline/move/", lambda w: {"lead": w.lead.pk, "stage": w.stages["won"].pk})
     ],
+    # A stage entry B may not see: not found (a real move's undo by others is in test_board_comforts).
+    "crm:board-undo": [Probe("post", lambda w: "/pipeline/undo/", lambda w: {"entry": w.note.pk})],
+    # A's lead's phone, spaced: B learns only that it is someone else's.
+    "crm:board-quick-add": [
+        Probe(
+            "post",
+            lambda w: "/pipeline/quick-add/",
+            lambda w: {"stage": w.stages["new"].pk, "name": "Quick Intruder", "phone": "+34 699 887 766"},
+            seller_status=422,
+        )
+    ],
     "crm:board-columns": [Probe("get", lambda w: f"/pipeline/columns/?stages={_all_stage_ids(w)}", seller_status=200)],
     "crm:board-column": [
         Probe("get", lambda w: f"/pipeline/column/{w.stages['interested'].pk}/?offset=0", seller_status=200)
