@@ -59,6 +59,7 @@ urlpatterns = [
     path("pipeline/stages/<int:pk>/rename/", stages.stage_rename_view, name="stage-rename"),
     path("pipeline/stages/<int:pk>/move/", stages.stage_move, name="stage-move"),
     path("pipeline/stages/<int:pk>/delete/", stages.stage_delete_view, name="stage-delete"),
+    path("pipeline/stages/<int:pk>/rotting/", stages.stage_rotting_view, name="stage-rotting"),
     path("pipeline/lost-reasons/", lost_reasons.lost_reason_list, name="lost-reasons"),
     path("pipeline/lost-reasons/add/", lost_reasons.lost_reason_add, name="lost-reason-add"),
     path("pipeline/lost-reasons/<int:pk>/rename/", lost_reasons.lost_reason_edit, name="lost-reason-rename"),

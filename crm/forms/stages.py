@@ -15,3 +15,13 @@ class StageNameForm(forms.Form):
 class StageCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
     kind = forms.ChoiceField(label=_("Kind"), choices=Stage.Kind.choices, initial=Stage.Kind.OPEN)
+
+
+class StageRottingForm(forms.Form):
+    rotting_days = forms.IntegerField(label=_("Rotting after (days)"), required=False, min_value=1, max_value=3650)
+
+
+class StageDeleteForm(forms.Form):
+    """Where the leads of a deleted stage go: another stage of the same kind."""
+
+    move_to = forms.ModelChoiceField(queryset=Stage.objects.all(), required=False)

@@ -415,7 +415,11 @@ COVERED: dict[str, list[Probe]] = {
     ],
     "crm:stage-rename": [Probe("post", _stage_url("rename/"), lambda w: {"name": "Injected"}, seller_status=403)],
     "crm:stage-move": [Probe("post", _stage_url("move/"), lambda w: {"direction": "down"}, seller_status=403)],
-    "crm:stage-delete": [Probe("post", _stage_url("delete/"), seller_status=403)],
+    "crm:stage-delete": [
+        Probe("post", _stage_url("delete/"), seller_status=403),
+        Probe("post", _stage_url("delete/"), lambda w: {"move_to": w.stages["contacted"].pk}, seller_status=403),
+    ],
+    "crm:stage-rotting": [Probe("post", _stage_url("rotting/"), lambda w: {"rotting_days": "3"}, seller_status=403)],
     "crm:document-list": [
         Probe("get", lambda w: f"/documents/?lead={w.lead.pk}", seller_status=200),
         Probe("get", lambda w: f"/documents/?seller={w.seller_a.user_id}&kind=invoice", seller_status=200),

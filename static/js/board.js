@@ -297,6 +297,8 @@
       handle: ".drag-handle",
       draggable: ".stage-row",
       animation: 150,
+      // Won and lost stages stay after the open ones (the server refuses it too).
+      onMove: function (event) { return event.related.dataset.closed === event.dragged.dataset.closed; },
       onEnd: function (event) {
         if (event.oldIndex === event.newIndex) { return; }
         var ids = Array.prototype.map.call(list.querySelectorAll(".stage-row"), function (row) { return row.dataset.stage; });
