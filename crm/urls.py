@@ -13,6 +13,7 @@ from crm.views import (
     lost_reasons,
     merge,
     products,
+    search,
     stages,
 )
 
@@ -21,6 +22,7 @@ app_name = "crm"
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("analytics/", dashboard.analytics, name="analytics"),
+    path("search/", search.global_search, name="search"),
     path("leads/", leads.lead_list_view, name="lead-list"),
     path("leads/export.csv", leads.lead_export_view, name="lead-export"),
     path("leads/bulk/", leads.lead_bulk_view, name="lead-bulk"),

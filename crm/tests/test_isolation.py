@@ -280,6 +280,10 @@ def _product_csv() -> SimpleUploadedFile:
 COVERED: dict[str, list[Probe]] = {
     "crm:dashboard": [Probe("get", lambda w: "/", seller_status=200)],
     "crm:analytics": [Probe("get", lambda w: "/analytics/", seller_status=403)],
+    "crm:search": [
+        Probe("get", lambda w: f"/search/?q={SECRETS['last name']}", seller_status=200),
+        Probe("get", lambda w: "/search/?q=699887766", seller_status=200),
+    ],
     "crm:lead-list": [
         Probe("get", lambda w: f"/leads/?seller={w.seller_a.user_id}", seller_status=200),
         Probe("get", lambda w: f"/leads/?q={SECRETS['last name']}", seller_status=200),
