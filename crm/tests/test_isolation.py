@@ -38,6 +38,7 @@ from crm.models import (
     Product,
     SalesDocument,
     SalesDocumentLine,
+    SavedView,
     Stage,
     TimelineEntry,
 )
@@ -94,6 +95,7 @@ class World:
     appointment_id: int
     note: TimelineEntry | None = None
     reason: LostReason | None = None
+    view: SavedView | None = None
 
 
 @pytest.fixture
@@ -139,6 +141,7 @@ def world(acme, owner, make_member, media_root) -> World:
         invoice.refresh_from_db()
         quote_line_id = quote.lines.order_by("pk").values_list("pk", flat=True).first()
         appointment_id = _visit(lead, seller_a)
+        view = SavedView.objects.create(name="Shared view", query="score=hot", user=owner.user, shared=True)
     return World(
         owner,
         seller_a,
@@ -155,6 +158,7 @@ def world(acme, owner, make_member, media_root) -> World:
         appointment_id,
         note,
         reason,
+        view,
     )
 
 
@@ -192,6 +196,9 @@ def acme_state(world: World, media_root) -> dict:
             "stages": list(Stage.objects.order_by("pk").values_list("pk", "name", "position", "kind")),
             "lost reasons": list(LostReason.objects.order_by("pk").values_list("pk", "name", "position", "active")),
             "redirects": list(LeadRedirect.objects.values_list("old_id", "lead_id")),
+            "saved views": list(
+                SavedView.objects.exclude(user=world.seller_b.user).order_by("pk").values_list("pk", "name", "query")
+            ),
             "sales documents": list(SalesDocument.objects.order_by("pk").values()),
             "document lines": list(SalesDocumentLine.objects.order_by("pk").values()),
             "payments": list(Payment.objects.order_by("pk").values()),
@@ -308,6 +315,14 @@ COVERED: dict[str, list[Probe]] = {
             lambda w: {"ids": [w.lead.pk], "action": "assign", "seller": w.seller_b.user_id, "confirmed": "true"},
             seller_status=200,
         ),
+    ],
+    # B's own view and columns are B's to save; the owner's shared view is not B's to delete.
+    "crm:view-create": [
+        Probe("post", lambda w: "/leads/views/", lambda w: {"name": "Mine", "query": "score=hot"}, seller_status=302)
+    ],
+    "crm:view-delete": [Probe("post", lambda w: f"/leads/views/{w.view.pk}/delete/")],
+    "crm:list-columns": [
+        Probe("post", lambda w: "/leads/columns/", lambda w: {"columns": ["stage"]}, seller_status=302)
     ],
     "crm:lead-create": [
         Probe("get", lambda w: "/leads/new/", seller_status=200),

@@ -32,6 +32,7 @@ from crm.selectors.leads import (
     tags,
     visible_leads,
 )
+from crm.selectors.lists import list_columns, saved_views
 from crm.services.exports import export_delimiter, leads_export
 from crm.services.leads import (
     DuplicateLead,
@@ -42,21 +43,25 @@ from crm.services.leads import (
     leads_bulk_move,
     leads_bulk_tag,
 )
+from crm.services.lists import clean_view_query, leads_bulk_untag
 from tenants.access import roles_required
 from tenants.models import Role
 
 PAGE_SIZE = 50
+# (column, the sort it offers or None, label); the name is always shown, the others as each person chose.
 COLUMNS = [
-    ("name", gettext_lazy("Name")),
-    (None, gettext_lazy("Phone")),
-    ("stage", gettext_lazy("Stage")),
-    (None, gettext_lazy("Seller")),
-    (None, gettext_lazy("Source")),
-    (None, gettext_lazy("Score")),
-    ("value", gettext_lazy("Value")),
-    ("last_contact", gettext_lazy("Last contact")),
-    ("created", gettext_lazy("Created")),
+    ("name", "name", gettext_lazy("Name")),
+    ("phone", None, gettext_lazy("Phone")),
+    ("stage", "stage", gettext_lazy("Stage")),
+    ("seller", None, gettext_lazy("Seller")),
+    ("source", None, gettext_lazy("Source")),
+    ("score", None, gettext_lazy("Score")),
+    ("next_step", "next_action", gettext_lazy("Next step")),
+    ("value", "value", gettext_lazy("Value")),
+    ("last_contact", "last_contact", gettext_lazy("Last contact")),
+    ("created", "created", gettext_lazy("Created")),
 ]
+FILTER_NAMES = ("q", "stage", "seller", "source", "tag", "score", "created_from", "created_to")
 
 
 def _members(request):
@@ -77,16 +82,29 @@ def _query(request, *drop: str) -> str:
     return query.urlencode()
 
 
-def _sort_headers(request, current: str) -> list[dict]:
-    """Each column header: its label and, when sortable, the link that sorts by it (again: reversed)."""
+def _sort_headers(request, current: str, columns: list[str]) -> list[dict]:
+    """Each shown column's header: its label and, when sortable, the link that sorts by it (again: reversed)."""
     base = _query(request, "page", "sort")
     headers = []
-    for key, label in COLUMNS:
-        state = "asc" if current == key else "desc" if current == f"-{key}" else ""
+    for column, key, label in COLUMNS:
+        if column != "name" and column not in columns:
+            continue
+        state = "asc" if key and current == key else "desc" if key and current == f"-{key}" else ""
         sort = f"-{key}" if state == "asc" or (not state and key in ("created", "value", "last_contact")) else key
         url = f"?{base}&sort={sort}" if base else f"?sort={sort}"
-        headers.append({"key": key, "label": label, "state": state, "url": url if key else ""})
+        headers.append({"key": key, "column": column, "label": label, "state": state, "url": url if key else ""})
     return headers
+
+
+def list_tools_context(request) -> dict:
+    """The saved views, the chosen columns and the choosable ones (the list page and its tool forms)."""
+    columns = list_columns(user_id=request.user.pk)
+    return {
+        "views": saved_views(membership=request.membership),
+        "columns": columns,
+        "column_choices": [(column, label) for column, _key, label in COLUMNS if column != "name"],
+        "view_query": clean_view_query(request.GET.urlencode()),
+    }
 
 
 @roles_required(Role.OWNER, Role.SELLER)
@@ -98,13 +116,18 @@ def lead_list_view(request):
     page = Paginator(lead_list(membership=request.membership, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    tools = list_tools_context(request)
     context = {
+        **tools,
         "form": form,
         "page": page,
-        "headers": _sort_headers(request, filters.sort),
+        "headers": _sort_headers(request, filters.sort, tools["columns"]),
+        "active_filters": sum(1 for name in FILTER_NAMES if name != "q" and request.GET.get(name)),
         "query": _query(request, "page"),
         "next_url": request.get_full_path(),
         "bulk": BulkActionForm(None, stages=stage_list, members=members),
+        "tag_names": [choice[1] for choice in form.fields["tag"].choices[1:]],
+        "now": timezone.now(),
         # Only when the page is empty: tell "no leads yet" from "nothing matches these filters".
         "has_leads": bool(page.object_list) or visible_leads(membership=request.membership).exists(),
     }
@@ -154,6 +177,10 @@ def _bulk_apply(request, form: BulkActionForm, leads) -> str:
         result = leads_bulk_tag(leads=leads, tag=data["tag"], actor=request.user)
         done = ngettext("%(count)s lead tagged", "%(count)s leads tagged", result.changed)
         skipped = ngettext("%(count)s already had that tag", "%(count)s already had that tag", result.skipped)
+    elif data["action"] == BulkActionForm.UNTAG:
+        result = leads_bulk_untag(leads=leads, tag=data["tag"], actor=request.user)
+        done = ngettext("tag removed from %(count)s lead", "tag removed from %(count)s leads", result.changed)
+        skipped = ngettext("%(count)s did not have it", "%(count)s did not have it", result.skipped)
     else:
         result = leads_bulk_move(
             leads=leads, stage=data["stage_obj"], actor=request.user, lost_reason=data["lost_reason"]
@@ -175,6 +202,11 @@ def _bulk_question(form: BulkActionForm, leads) -> dict:
         return {"question": text % {"count": count, "name": seller}}
     if action == BulkActionForm.TAG:
         text = ngettext("Tag %(count)s lead with “%(name)s”?", "Tag %(count)s leads with “%(name)s”?", count)
+        return {"question": text % {"count": count, "name": data.get("tag", "")}}
+    if action == BulkActionForm.UNTAG:
+        text = ngettext(
+            "Remove the tag “%(name)s” from %(count)s lead?", "Remove the tag “%(name)s” from %(count)s leads?", count
+        )
         return {"question": text % {"count": count, "name": data.get("tag", "")}}
     stage = data.get("stage_obj")
     if action == BulkActionForm.MOVE and stage is not None:

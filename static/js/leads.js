@@ -27,7 +27,7 @@
     if (apply) { apply.disabled = checked === 0; }
     var action = form.querySelector("select[name=action]");
     form.querySelectorAll("[data-bulk-field]").forEach(function (field) {
-      field.hidden = !action || field.getAttribute("data-bulk-field") !== action.value;
+      field.hidden = !action || field.getAttribute("data-bulk-field").split(" ").indexOf(action.value) < 0;
     });
   }
 
@@ -56,6 +56,16 @@
     Array.from(params.keys()).forEach(function (name) {
       if (params.getAll(name).every(function (value) { return value === ""; })) { params.delete(name); }
     });
+  });
+
+  // On a phone the filters fold behind one button (the search box stays): it opens and closes them.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-filters-toggle]");
+    if (!toggle) { return; }
+    var filters = document.getElementById("lead-filters");
+    var open = !filters.classList.contains("is-open");
+    filters.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
 
   document.addEventListener("DOMContentLoaded", refresh);
