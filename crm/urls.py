@@ -27,6 +27,7 @@ urlpatterns = [
     path("leads/", leads.lead_list_view, name="lead-list"),
     path("leads/export.csv", leads.lead_export_view, name="lead-export"),
     path("leads/bulk/", leads.lead_bulk_view, name="lead-bulk"),
+    path("leads/bulk/<int:pk>/", leads.bulk_job_view, name="bulk-job"),
     path("leads/views/", lists.saved_view_create_view, name="view-create"),
     path("leads/views/<int:pk>/delete/", lists.saved_view_delete_view, name="view-delete"),
     path("leads/columns/", lists.list_columns_view, name="list-columns"),

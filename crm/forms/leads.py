@@ -236,6 +236,9 @@ class BulkActionForm(forms.Form):
     lost_reason = forms.CharField(label=_("Why were they lost?"), required=False, max_length=255)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+    # "Select all N matching": every lead the list's filters (its query string) match, beyond the page.
+    all_matching = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    filters = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     MAX_IDS = 200
 
@@ -244,6 +247,8 @@ class BulkActionForm(forms.Form):
         self.stages = {stage.pk: stage for stage in stages}
         ids = data.getlist("ids") if data is not None else []
         self.fields["ids"].choices = [(value, value) for value in ids[: self.MAX_IDS]]
+        if data is not None and data.get("all_matching") in ("1", "true", "on"):
+            self.fields["ids"].required = False
         self.fields["stage"].choices = [("", "—")] + [(s.pk, s.display_name) for s in stages]
         if members is None:
             # Sellers work their own leads: they tag and move them, they do not hand them out.

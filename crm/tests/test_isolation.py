@@ -315,7 +315,21 @@ COVERED: dict[str, list[Probe]] = {
             lambda w: {"ids": [w.lead.pk], "action": "assign", "seller": w.seller_b.user_id, "confirmed": "true"},
             seller_status=200,
         ),
+        # Every lead matching a filter naming A's lead: B's own leads only (none).
+        Probe(
+            "post",
+            lambda w: "/leads/bulk/",
+            lambda w: {
+                "all_matching": "1",
+                "filters": f"q={SECRETS['last name']}&seller={w.seller_a.user_id}",
+                "action": "tag",
+                "tag": "pwned",
+                "confirmed": "1",
+            },
+            seller_status=200,
+        ),
     ],
+    "crm:bulk-job": [Probe("get", lambda w: f"/leads/bulk/{w.job.pk}/")],
     # B's own view and columns are B's to save; the owner's shared view is not B's to delete.
     "crm:view-create": [
         Probe("post", lambda w: "/leads/views/", lambda w: {"name": "Mine", "query": "score=hot"}, seller_status=302)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core.errors import ApplicationError
 from crm.forms.leads import BulkActionForm, LeadFilterForm, LeadForm
-from crm.models import Lead, Stage
+from crm.models import BulkJob, Lead, Stage
 from crm.selectors.leads import (
     assignable_members,
     can_edit_lead,
@@ -33,6 +33,7 @@ from crm.selectors.leads import (
     visible_leads,
 )
 from crm.selectors.lists import list_columns, saved_views
+from crm.services import bulk as bulk_services
 from crm.services.exports import export_delimiter, leads_export
 from crm.services.leads import (
     DuplicateLead,
@@ -193,9 +194,9 @@ def _bulk_apply(request, form: BulkActionForm, leads) -> str:
     return message + "."
 
 
-def _bulk_question(form: BulkActionForm, leads) -> dict:
+def _bulk_question(form: BulkActionForm, count: int) -> dict:
     data = getattr(form, "cleaned_data", {})
-    count, action = len(leads), data.get("action")
+    action = data.get("action")
     if action == BulkActionForm.ASSIGN:
         seller = dict(form.fields["seller"].choices).get(data.get("seller"), "")
         text = ngettext("Assign %(count)s lead to %(name)s?", "Assign %(count)s leads to %(name)s?", count)
@@ -215,27 +216,85 @@ def _bulk_question(form: BulkActionForm, leads) -> dict:
     return {}
 
 
+def _matching_ids(request, query: str) -> list[int]:
+    """The ids of every lead the list's filters (a query string) match for this person, up to one past
+    the bulk limit (so "too many" can be told)."""
+    stage_list, members = stages(), _members(request)
+    filters = LeadFilterForm(QueryDict(query or ""), stages=stage_list, tags=list(tags()), members=members).filters()
+    leads = lead_list(membership=request.membership, filters=filters)
+    return list(leads.values_list("pk", flat=True)[: bulk_services.BULK_MAX + 1])
+
+
+def _bulk_params(form: BulkActionForm) -> dict:
+    data = form.cleaned_data
+    return {
+        "seller_id": form.seller_id() if data["action"] == BulkActionForm.ASSIGN else None,
+        "tag": data.get("tag", ""),
+        "stage_id": data.get("stage"),
+        "lost_reason": data.get("lost_reason", ""),
+    }
+
+
 @roles_required(Role.OWNER, Role.SELLER)
 @require_POST
 def lead_bulk_view(request):
-    """Step one shows what will happen and asks to confirm (and, for lost, why); step two does it."""
+    """Step one shows what will happen and asks to confirm (and, for lost, why); step two does it. With
+    "all matching", the leads are every one the filters match: a few are done at once, many by a worker
+    (the answer then goes to its progress page)."""
     form = BulkActionForm(request.POST, stages=stages(), members=_members(request))
     valid = form.is_valid()
-    leads = visible_leads(membership=request.membership).filter(pk__in=form.cleaned_data.get("ids") or [])
-    leads = list(leads.select_related("stage").order_by("pk"))
-    if valid and not leads:
+    all_matching = valid and form.cleaned_data["all_matching"]
+    if all_matching:
+        ids = _matching_ids(request, form.cleaned_data["filters"])
+        if len(ids) > bulk_services.BULK_MAX:
+            form.add_error(
+                None, _("More than %(max)s leads match: narrow the filters.") % {"max": bulk_services.BULK_MAX}
+            )
+            valid = False
+    else:
+        ids = form.cleaned_data.get("ids") or []
+    visible = visible_leads(membership=request.membership).filter(pk__in=ids)
+    count = len(ids) if all_matching else visible.count()
+    if valid and not count:
         form.add_error(None, _("Select at least one lead."))
     next_url = _safe_next(request, request.POST.get("next", ""))
-    if valid and leads and form.cleaned_data["confirmed"]:
+    if valid and count and form.cleaned_data["confirmed"]:
         try:
+            if all_matching and count > bulk_services.INLINE_MAX:
+                job = bulk_services.bulk_job_create(
+                    membership=request.membership, action=form.cleaned_data["action"], params=_bulk_params(form),
+                    lead_ids=ids,
+                )  # fmt: skip
+                url = reverse("crm:bulk-job", args=[job.pk])
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            leads = list(visible.select_related("stage").order_by("pk"))
             messages.success(request, _bulk_apply(request, form, leads))
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
             return HttpResponseClientRedirect(next_url) if request.htmx else redirect(next_url)
-    context = {"form": form, "leads": leads, "next_url": next_url, **_bulk_question(form, leads)}
+    context = {
+        "form": form,
+        "leads": list(visible.order_by("pk")[:8]),
+        "count": count,
+        "ids": [] if all_matching else list(visible.order_by("pk").values_list("pk", flat=True)),
+        "next_url": next_url,
+        **_bulk_question(form, count),
+    }
     template = "crm/lead_bulk.html#bulk-confirm" if request.htmx else "crm/lead_bulk.html"
     return TemplateResponse(request, template, context)
+
+
+@roles_required(Role.OWNER, Role.SELLER)
+@require_GET
+def bulk_job_view(request, pk: int):
+    """A bulk action's progress, for its author only (polled while the worker runs)."""
+    job = BulkJob.objects.filter(pk=pk, created_by_id=request.user.pk).first()
+    if job is None:
+        raise Http404
+    running = job.status in (BulkJob.Status.QUEUED, BulkJob.Status.RUNNING)
+    template = "crm/lead_bulk_job.html#bulk-progress" if request.htmx else "crm/lead_bulk_job.html"
+    return TemplateResponse(request, template, {"job": job, "running": running})
 
 
 def _lead_form(request, *, creating: bool, lead=None) -> LeadForm:
