@@ -46,17 +46,20 @@
   function startDrag() {
     dragging = true;
     document.body.classList.add("board-dragging");
-    document.addEventListener("dragover", autoScroll);
-    document.addEventListener("pointermove", autoScroll);
-    document.addEventListener("touchmove", autoScroll, { passive: true });
+    // Capture: SortableJS stops dragover from bubbling out of its lists.
+    document.addEventListener("dragover", autoScroll, true);
+    document.addEventListener("drag", autoScroll, true);
+    document.addEventListener("pointermove", autoScroll, true);
+    document.addEventListener("touchmove", autoScroll, { capture: true, passive: true });
   }
 
   function stopDrag() {
     dragging = false;
     document.body.classList.remove("board-dragging");
-    document.removeEventListener("dragover", autoScroll);
-    document.removeEventListener("pointermove", autoScroll);
-    document.removeEventListener("touchmove", autoScroll);
+    document.removeEventListener("dragover", autoScroll, true);
+    document.removeEventListener("drag", autoScroll, true);
+    document.removeEventListener("pointermove", autoScroll, true);
+    document.removeEventListener("touchmove", autoScroll, { capture: true });
     cancelAnimationFrame(scrollFrame);
     scrollFrame = null;
     scrollSpeed = 0;
@@ -69,7 +72,8 @@
   function autoScroll(event) {
     var board = byId("board");
     var point = event.touches ? event.touches[0] : event;
-    if (!board || !point) { return; }
+    // The last "drag" event of a native drag reports (0, 0): not a position.
+    if (!board || !point || (point.clientX === 0 && point.clientY === 0)) { return; }
     var box = board.getBoundingClientRect();
     var right = Math.min(box.right, window.innerWidth);
     var left = Math.max(box.left, 0);

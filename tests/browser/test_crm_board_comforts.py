@@ -51,6 +51,16 @@ def test_a_card_dragged_from_the_first_column_to_the_won_zone_at_1440_px(site, p
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2 + 10, box["y"] + box["height"] / 2 + 10, steps=5)
     expect(zone).to_be_visible()
+    # near the window's right edge the board scrolls towards the columns beyond it
+    assert page.locator("#board").evaluate("board => board.scrollLeft") == 0
+    page.mouse.move(LAPTOP["width"] - 10, box["y"] + box["height"] / 2, steps=10)
+    scrolled = 0
+    for _ in range(50):
+        scrolled = page.locator("#board").evaluate("board => board.scrollLeft")
+        if scrolled > 100:
+            break
+        page.wait_for_timeout(100)
+    assert scrolled > 100
     target = zone.bounding_box()
     assert target["x"] + target["width"] <= LAPTOP["width"]
     assert target["y"] + target["height"] <= LAPTOP["height"]
