@@ -413,6 +413,14 @@ def lead_tasks(*, lead: Lead) -> list[Task]:
     return list(Task.objects.filter(lead=lead).order_by("done", "due_at", "id"))
 
 
+def next_open_tasks(*, lead_ids: list[int]) -> dict[int, Task]:
+    """{lead id: its open task due first} for the given leads, in one query (the board's cards)."""
+    if not lead_ids:
+        return {}
+    tasks = Task.objects.filter(lead_id__in=lead_ids, done=False).order_by("lead_id", "due_at", "id")
+    return {task.lead_id: task for task in tasks.distinct("lead_id")}
+
+
 def visible_task(*, membership, task_id: int) -> Task | None:
     tasks = Task.objects.select_related("lead")
     if membership.role == Role.SELLER:

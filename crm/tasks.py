@@ -64,3 +64,23 @@ def import_leads_task(self, job_id: int) -> dict | None:
     if job is None:
         return None
     return {"status": job.status, "created": job.created_count, "duplicates": job.duplicate_count}
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def bulk_leads_task(self, job_id: int) -> dict | None:
+    """Runs a confirmed bulk action on many leads (crm.services.bulk). Safe to run again: it resumes
+    after the last committed batch. A run cut by the time limit is sent again to carry on."""
+    from crm.models import BulkJob
+    from crm.services.bulk import bulk_job_run
+
+    try:
+        job = bulk_job_run(job_id=job_id)
+    except SoftTimeLimitExceeded as limit:
+        raise self.retry(countdown=1, max_retries=50, exc=limit) from limit
+    except Exception:
+        logger.exception("bulk action failed", extra={"job": job_id})
+        BulkJob.objects.filter(pk=job_id, status__in=[BulkJob.Status.QUEUED, BulkJob.Status.RUNNING]).update(
+            status=BulkJob.Status.FAILED, failure_reason=_("The bulk action stopped on an unexpected error.")
+        )
+        raise
+    return None if job is None else {"status": job.status, "changed": job.changed}

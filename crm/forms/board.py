@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.forms.common import seller_choices
 from crm.forms.detail import StageChangeForm
-from crm.models import Lead
+from crm.models import Lead, Stage
 from crm.selectors.leads import LeadFilters, assignable_members
 from tenants.models import Membership, Role
 
@@ -57,3 +57,17 @@ class MoveForm(StageChangeForm):
 
     lead = forms.IntegerField(min_value=1)
     from_stage = forms.IntegerField(min_value=1, required=False)
+
+
+class UndoForm(forms.Form):
+    """The undo button of a move's toast: the stage entry the move wrote."""
+
+    entry = forms.IntegerField(min_value=1)
+
+
+class QuickAddForm(forms.Form):
+    """A lead typed at the top of a board column: a name and a phone."""
+
+    stage = forms.ModelChoiceField(queryset=Stage.objects.filter(kind=Stage.Kind.OPEN), widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Name"), max_length=160)
+    phone = forms.CharField(label=_("Phone"), max_length=40)

@@ -219,18 +219,32 @@ class LeadForm(forms.Form):
 class BulkActionForm(forms.Form):
     """The list's bulk bar: which rows (on the current page), what to do, and whether it was confirmed."""
 
-    ASSIGN, TAG, MOVE = "assign", "tag", "move"
+    ASSIGN, TAG, UNTAG, MOVE = "assign", "tag", "untag", "move"
 
     ids = forms.TypedMultipleChoiceField(coerce=int, error_messages={"required": _("Select at least one lead.")})
     action = forms.ChoiceField(
-        label=_("Action"), choices=[("assign", _("Assign to…")), ("tag", _("Add tag…")), ("move", _("Move to…"))]
+        label=_("Action"),
+        choices=[
+            ("assign", _("Assign to…")),
+            ("tag", _("Add tag…")),
+            ("untag", _("Remove tag…")),
+            ("move", _("Move to…")),
+        ],
     )
     seller = forms.ChoiceField(label=_("Seller"), required=False)
-    tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
+    tag = forms.CharField(
+        label=_("Tag"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"list": "tag-suggestions", "autocomplete": "off"}),
+    )
     stage = forms.TypedChoiceField(label=_("Stage"), required=False, coerce=int, empty_value=None)
     lost_reason = forms.CharField(label=_("Why were they lost?"), required=False, max_length=255)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+    # "Select all N matching": every lead the list's filters (its query string) match, beyond the page.
+    all_matching = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    filters = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     MAX_IDS = 200
 
@@ -239,6 +253,8 @@ class BulkActionForm(forms.Form):
         self.stages = {stage.pk: stage for stage in stages}
         ids = data.getlist("ids") if data is not None else []
         self.fields["ids"].choices = [(value, value) for value in ids[: self.MAX_IDS]]
+        if data is not None and data.get("all_matching") in ("1", "true", "on"):
+            self.fields["ids"].required = False
         self.fields["stage"].choices = [("", "—")] + [(s.pk, s.display_name) for s in stages]
         if members is None:
             # Sellers work their own leads: they tag and move them, they do not hand them out.
@@ -255,6 +271,8 @@ class BulkActionForm(forms.Form):
             self.add_error("seller", _("Choose the seller."))
         if action == self.TAG and not (data.get("tag") or "").strip():
             self.add_error("tag", _("Type the tag to add."))
+        if action == self.UNTAG and not (data.get("tag") or "").strip():
+            self.add_error("tag", _("Type the tag to remove."))
         if action == self.MOVE:
             stage = self.stages.get(data.get("stage"))
             if stage is None:
@@ -267,3 +285,15 @@ class BulkActionForm(forms.Form):
     def seller_id(self) -> int | None:
         value = self.cleaned_data.get("seller")
         return None if value in (UNASSIGNED, "", None) else int(value)
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    shared = forms.BooleanField(label=_("Share with the team"), required=False)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Give the view a name."))
+        return name

@@ -19,3 +19,13 @@ class StageCreateForm(forms.Form):
 
 class StageProbabilityForm(forms.Form):
     win_probability = forms.IntegerField(label=_("Win probability (%)"), min_value=0, max_value=100)
+
+
+class StageRottingForm(forms.Form):
+    rotting_days = forms.IntegerField(label=_("Rotting after (days)"), required=False, min_value=1, max_value=3650)
+
+
+class StageDeleteForm(forms.Form):
+    """Where the leads of a deleted stage go: another stage of the same kind."""
+
+    move_to = forms.ModelChoiceField(queryset=Stage.objects.all(), required=False)

@@ -43,6 +43,13 @@ class Stage(TimeStampedModel):
 
     # What the owner starts with for the default open stages (editable on the stage settings page).
     DEFAULT_PROBABILITIES = {"new": 10, "contacted": 20, "interested": 40, "negotiation": 60}
+    # Pipedrive's "rotting": a card that stays longer than this turns a warning colour. Empty: never.
+    rotting_days = models.PositiveSmallIntegerField(
+        _("rotting after (days)"),
+        null=True,
+        blank=True,
+        help_text=_("A card that stays longer in this stage is highlighted. Empty: never."),
+    )
 
     class Meta:
         ordering = ["position", "id"]

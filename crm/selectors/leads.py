@@ -204,3 +204,12 @@ def assignable_members(*, tenant) -> QuerySet[Membership]:
     from tenants.selectors import active_members
 
     return active_members(tenant=tenant, roles=[Role.SELLER, Role.OWNER])
+
+
+def quick_search(*, membership: Membership, query: str, limit: int = 8) -> list[Lead]:
+    """The header's search: the first leads this person may see whose name, email, company or phone
+    matches (search_leads), most recently changed first, in one query."""
+    if not (query or "").strip():
+        return []
+    leads = search_leads(visible_leads(membership=membership), query).select_related("stage")
+    return list(leads.order_by("-updated_at", "-id")[:limit])

@@ -196,6 +196,15 @@ def lead_move(*, lead: Lead, stage: Stage, actor, lost_reason: str = "", lost_no
     now = timezone.now()
     # How long the lead stayed in the stage it leaves: the analytics' average days per stage.
     seconds_in_stage = max(0, int((now - lead.stage_changed_at).total_seconds())) if lead.stage_changed_at else None
+    # What an undo puts back (crm.services.board.lead_move_undo).
+    before = {
+        "since": lead.stage_changed_at.isoformat(),
+        "closed_at": lead.closed_at.isoformat() if lead.closed_at else None,
+        "lost_reason": lead.lost_reason,
+        "lost_note": lead.lost_note,
+        "closed_seller_id": lead.closed_seller_id,
+        "closed_from_stage_id": lead.closed_from_stage_id,
+    }
     lead.stage = stage
     lead.stage_changed_at = now
     # Who closes the deal is recorded now, so reassigning it later does not move its revenue (see Lead).
@@ -214,6 +223,7 @@ def lead_move(*, lead: Lead, stage: Stage, actor, lost_reason: str = "", lost_no
     data = {"from": previous.display_name, "to": stage.display_name, "from_id": previous.pk, "to_id": stage.pk}
     if seconds_in_stage is not None:
         data["seconds"] = seconds_in_stage
+    data["before"] = before
     if reason:
         data["lost_reason"] = reason
     if note:

@@ -37,6 +37,32 @@ def initials(user) -> str:
     return "".join(part[0] for part in parts[:2]).upper()
 
 
+@register.inclusion_tag("crm/partials/_avatar.html", takes_context=True)
+def avatar(context, user) -> dict:
+    """`{% avatar user %}`: the person's initials in their colour, told apart from colleagues with the same
+    initials (crm.avatars). Unassigned (None) shows a dash."""
+    from crm.avatars import request_avatars, standalone_avatar
+
+    if user is None:
+        return {"avatar": None}
+    request = context.get("request")
+    known = request_avatars(request) if request is not None else {}
+    found = known.get(user.pk) or standalone_avatar(user.pk, getattr(user, "full_name", ""), user.email)
+    return {"avatar": found}
+
+
+@register.simple_tag(takes_context=True)
+def days_in_stage(context, lead) -> int:
+    """Whole days since the lead entered its stage (`{% days_in_stage lead as days %}`)."""
+    from django.utils import timezone
+
+    now = context.get("board_now")
+    if now is None:
+        now = context["board_now"] = timezone.now()
+    changed = getattr(lead, "stage_changed_at", None)
+    return max((now - changed).days, 0) if changed else 0
+
+
 @register.filter
 def duration(seconds) -> str:
     """Seconds as `m:ss`, or `h:mm:ss` from an hour up."""

@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 
 from crm.management.commands import bench_crm
 from tenants.models import Domain, Membership, Tenant, User
@@ -138,4 +139,27 @@ def test_a_kept_company_is_measured_again_without_seeding(monkeypatch):
         tenant = Tenant.objects.get(slug=slug)
         users = list(User.objects.filter(email__endswith=f"@{slug}.bench").values_list("pk", flat=True))
         bench_crm.drop_bench_tenant(tenant, user_ids=users)
+
+
+def test_a_kept_bench_company_is_not_listed_for_public_registration(monkeypatch):
+    # issue 7, bug 9: `bench_crm --keep` left its company in the registration form's list
+    from tenants.selectors import listed_tenants
+
+    monkeypatch.setattr(bench_crm, "PAGES", [("dashboard", "crm:dashboard", None, bench_crm.BOTH)])
+    out = StringIO()
+
+    call_command("bench_crm", leads=20, requests=1, keep=True, stdout=out)
+
+    slug = json.loads(out.getvalue())["tenant"]["slug"]
+    tenant = Tenant.objects.get(slug=slug)
+    try:
+        assert tenant.listed is False
+        assert not listed_tenants().filter(pk=tenant.pk).exists()
+        page = Client(HTTP_HOST="localhost").get("/register/")
+        assert page.status_code == 200
+        assert "Acme Test" in page.content.decode()
+        assert "Bench" not in page.content.decode()
+    finally:
+        user_ids = list(Membership.objects.filter(tenant=tenant).values_list("user_id", flat=True))
+        bench_crm.drop_bench_tenant(tenant, user_ids=user_ids)
     assert bench_schemas() == []

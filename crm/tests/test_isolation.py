@@ -38,6 +38,7 @@ from crm.models import (
     Product,
     SalesDocument,
     SalesDocumentLine,
+    SavedView,
     Stage,
     TimelineEntry,
 )
@@ -94,6 +95,7 @@ class World:
     appointment_id: int
     note: TimelineEntry | None = None
     reason: LostReason | None = None
+    view: SavedView | None = None
 
 
 @pytest.fixture
@@ -139,6 +141,7 @@ def world(acme, owner, make_member, media_root) -> World:
         invoice.refresh_from_db()
         quote_line_id = quote.lines.order_by("pk").values_list("pk", flat=True).first()
         appointment_id = _visit(lead, seller_a)
+        view = SavedView.objects.create(name="Shared view", query="score=hot", user=owner.user, shared=True)
     return World(
         owner,
         seller_a,
@@ -155,6 +158,7 @@ def world(acme, owner, make_member, media_root) -> World:
         appointment_id,
         note,
         reason,
+        view,
     )
 
 
@@ -192,6 +196,9 @@ def acme_state(world: World, media_root) -> dict:
             "stages": list(Stage.objects.order_by("pk").values_list("pk", "name", "position", "kind")),
             "lost reasons": list(LostReason.objects.order_by("pk").values_list("pk", "name", "position", "active")),
             "redirects": list(LeadRedirect.objects.values_list("old_id", "lead_id")),
+            "saved views": list(
+                SavedView.objects.exclude(user=world.seller_b.user).order_by("pk").values_list("pk", "name", "query")
+            ),
             "sales documents": list(SalesDocument.objects.order_by("pk").values()),
             "document lines": list(SalesDocumentLine.objects.order_by("pk").values()),
             "payments": list(Payment.objects.order_by("pk").values()),
@@ -280,6 +287,10 @@ def _product_csv() -> SimpleUploadedFile:
 COVERED: dict[str, list[Probe]] = {
     "crm:dashboard": [Probe("get", lambda w: "/", seller_status=200)],
     "crm:analytics": [Probe("get", lambda w: "/analytics/", seller_status=403)],
+    "crm:search": [
+        Probe("get", lambda w: f"/search/?q={SECRETS['last name']}", seller_status=200),
+        Probe("get", lambda w: "/search/?q=699887766", seller_status=200),
+    ],
     "crm:lead-list": [
         Probe("get", lambda w: f"/leads/?seller={w.seller_a.user_id}", seller_status=200),
         Probe("get", lambda w: f"/leads/?q={SECRETS['last name']}", seller_status=200),
@@ -304,6 +315,28 @@ COVERED: dict[str, list[Probe]] = {
             lambda w: {"ids": [w.lead.pk], "action": "assign", "seller": w.seller_b.user_id, "confirmed": "true"},
             seller_status=200,
         ),
+        # Every lead matching a filter naming A's lead: B's own leads only (none).
+        Probe(
+            "post",
+            lambda w: "/leads/bulk/",
+            lambda w: {
+                "all_matching": "1",
+                "filters": f"q={SECRETS['last name']}&seller={w.seller_a.user_id}",
+                "action": "tag",
+                "tag": "pwned",
+                "confirmed": "1",
+            },
+            seller_status=200,
+        ),
+    ],
+    "crm:bulk-job": [Probe("get", lambda w: f"/leads/bulk/{w.job.pk}/")],
+    # B's own view and columns are B's to save; the owner's shared view is not B's to delete.
+    "crm:view-create": [
+        Probe("post", lambda w: "/leads/views/", lambda w: {"name": "Mine", "query": "score=hot"}, seller_status=302)
+    ],
+    "crm:view-delete": [Probe("post", lambda w: f"/leads/views/{w.view.pk}/delete/")],
+    "crm:list-columns": [
+        Probe("post", lambda w: "/leads/columns/", lambda w: {"columns": ["stage"]}, seller_status=302)
     ],
     "crm:lead-create": [
         Probe("get", lambda w: "/leads/new/", seller_status=200),
@@ -384,6 +417,17 @@ COVERED: dict[str, list[Probe]] = {
     "crm:board-move": [
         Probe("post", lambda w: "/pipeline/move/", lambda w: {"lead": w.lead.pk, "stage": w.stages["won"].pk})
     ],
+    # A stage entry B may not see: not found (a real move's undo by others is in test_board_comforts).
+    "crm:board-undo": [Probe("post", lambda w: "/pipeline/undo/", lambda w: {"entry": w.note.pk})],
+    # A's lead's phone, spaced: B learns only that it is someone else's.
+    "crm:board-quick-add": [
+        Probe(
+            "post",
+            lambda w: "/pipeline/quick-add/",
+            lambda w: {"stage": w.stages["new"].pk, "name": "Quick Intruder", "phone": "+34 699 887 766"},
+            seller_status=422,
+        )
+    ],
     "crm:board-columns": [Probe("get", lambda w: f"/pipeline/columns/?stages={_all_stage_ids(w)}", seller_status=200)],
     "crm:board-column": [
         Probe("get", lambda w: f"/pipeline/column/{w.stages['interested'].pk}/?offset=0", seller_status=200)
@@ -404,7 +448,11 @@ COVERED: dict[str, list[Probe]] = {
     ],
     "crm:stage-rename": [Probe("post", _stage_url("rename/"), lambda w: {"name": "Injected"}, seller_status=403)],
     "crm:stage-move": [Probe("post", _stage_url("move/"), lambda w: {"direction": "down"}, seller_status=403)],
-    "crm:stage-delete": [Probe("post", _stage_url("delete/"), seller_status=403)],
+    "crm:stage-delete": [
+        Probe("post", _stage_url("delete/"), seller_status=403),
+        Probe("post", _stage_url("delete/"), lambda w: {"move_to": w.stages["contacted"].pk}, seller_status=403),
+    ],
+    "crm:stage-rotting": [Probe("post", _stage_url("rotting/"), lambda w: {"rotting_days": "3"}, seller_status=403)],
     "crm:document-list": [
         Probe("get", lambda w: f"/documents/?lead={w.lead.pk}", seller_status=200),
         Probe("get", lambda w: f"/documents/?seller={w.seller_a.user_id}&kind=invoice", seller_status=200),

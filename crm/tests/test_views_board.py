@@ -229,20 +229,20 @@ def test_up_and_down_buttons_and_drag_reorder(tenant, owner, client_for):
     client.post(f"/pipeline/stages/{stage('contacted').pk}/move/", {"direction": "up"}, **HTMX)
     assert [s.key for s in Stage.objects.all()][:2] == ["contacted", "new"]
 
-    order = [stage(key).pk for key in ("lost", "won", "negotiation", "interested", "new", "contacted")]
+    order = [stage(key).pk for key in ("negotiation", "interested", "new", "contacted", "lost", "won")]
     response = client.post("/pipeline/stages/reorder/", {"order": ",".join(map(str, order))}, **HTMX)
 
     assert response.status_code == 200
     assert [s.pk for s in Stage.objects.all()] == order
 
 
-def test_deleting_a_stage_with_leads_is_refused_with_a_toast(tenant, owner, client_for):
+def test_deleting_a_stage_with_leads_without_saying_where_they_go_is_refused(tenant, owner, client_for):
     LeadFactory(stage=stage("interested"))
 
     response = client_for(owner).post(f"/pipeline/stages/{stage('interested').pk}/delete/", **HTMX)
 
     assert response.status_code == 200
-    assert "toast-error" in response.content.decode()
+    assert "stage-status-error" in response.content.decode()
     assert Stage.objects.filter(key="interested").exists()
     assert not AuditEntry.objects.filter(action="stage.delete").exists()
 

@@ -203,7 +203,9 @@ def test_owner_sees_the_pending_requests_count(tenant, owner, make_member, clien
     body = client_for(owner).get("/").content.decode()
 
     assert re.search(
-        r'data-figure="pending">\s*<span class="stat-label">[^<]+</span>\s*<span class="stat-value">1<', body
+        r'data-figure="pending">\s*<span class="stat-label">[^<]+</span>\s*'
+        r'<span class="stat-value" data-mirror="pending-count">1<',
+        body,
     )
 
 

@@ -7,14 +7,22 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
-from crm.forms.stages import StageCreateForm, StageNameForm, StageProbabilityForm
+from crm.forms.stages import StageCreateForm, StageDeleteForm, StageNameForm, StageProbabilityForm, StageRottingForm
 from crm.models import Stage
 from crm.selectors.leads import stages
 from crm.selectors.stages import stages_with_lead_counts
-from crm.services.stages import stage_create, stage_delete, stage_rename, stage_reorder, stage_set_probability
+from crm.services.stages import (
+    stage_create,
+    stage_delete,
+    stage_rename,
+    stage_reorder,
+    stage_set_probability,
+    stage_set_rotting,
+)
 from tenants.access import roles_required
 from tenants.models import Role
 
@@ -87,8 +95,28 @@ def stage_reorder_view(request):
 @roles_required(Role.OWNER)
 @require_POST
 def stage_delete_view(request, pk: int):
+    """Deletes a stage; one with leads names where they go (`move_to`, confirmed in the page first)."""
     stage = get_object_or_404(Stage, pk=pk)
-    return _run(request, stage_delete, _("Stage deleted."), stage=stage)
+    form = StageDeleteForm(request.POST)
+    move_to = form.cleaned_data["move_to"] if form.is_valid() else None
+    try:
+        moved = stage_delete(stage=stage, actor=request.user, move_to=move_to)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        if moved:
+            messages.success(
+                request,
+                ngettext(
+                    "Stage deleted; its %(count)s lead moved to %(stage)s.",
+                    "Stage deleted; its %(count)s leads moved to %(stage)s.",
+                    moved,
+                )
+                % {"count": moved, "stage": move_to.display_name},
+            )
+        else:
+            messages.success(request, _("Stage deleted."))
+    return _page(request) if request.htmx else redirect("crm:stage-list")
 
 
 @roles_required(Role.OWNER)
@@ -105,4 +133,17 @@ def stage_probability_view(request, pk: int):
         _("Win probability saved."),
         stage=stage,
         win_probability=form.cleaned_data["win_probability"],
+    )
+
+
+@roles_required(Role.OWNER)
+@require_POST
+def stage_rotting_view(request, pk: int):
+    stage = get_object_or_404(Stage, pk=pk)
+    form = StageRottingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a number of days between 1 and 3650, or leave it empty."))
+        return _page(request, status=422)
+    return _run(
+        request, stage_set_rotting, _("Rotting limit saved."), stage=stage, days=form.cleaned_data["rotting_days"]
     )

@@ -56,6 +56,15 @@
   });
   document.addEventListener("htmx:wsClose", function () { document.body.dataset.ws = "closed"; });
 
+  // A figure that repeats a live badge elsewhere on the page (the dashboard's pending requests and the
+  // sidebar's badge): <span data-mirror="pending-count"> follows #pending-count when it is swapped.
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    document.querySelectorAll("[data-mirror]").forEach(function (figure) {
+      var source = document.getElementById(figure.getAttribute("data-mirror"));
+      if (source) { figure.textContent = source.dataset.count || source.textContent; }
+    });
+  });
+
   // An invalid form answers 422 with itself re-rendered, errors included: swap it like a success.
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status === 422) {

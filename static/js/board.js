@@ -22,36 +22,183 @@
       window.Sortable.create(list, {
         group: "pipeline",
         draggable: ".board-card",
+        filter: ".board-card-menu",
+        preventOnFilter: false,
         animation: 150,
         ghostClass: "board-card-ghost",
-        onStart: function () { dragging = true; },
+        scroll: false,  // the board scrolls itself at the window's edges (autoScroll below)
+        onStart: startDrag,
         onEnd: onDrop
       });
     });
   }
 
+  // The drop zones of the closed stages (fixed at the bottom of the window, shown while dragging).
+  function initDropzones() {
+    if (!window.Sortable) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll(".board-dropzone"), function (zone) {
+      if (zone.dataset.sortable) { return; }
+      zone.dataset.sortable = "1";
+      window.Sortable.create(zone, { group: { name: "pipeline", pull: false, put: true }, draggable: ".board-card" });
+    });
+  }
+
+  function startDrag() {
+    dragging = true;
+    document.body.classList.add("board-dragging");
+    // Capture: SortableJS stops dragover from bubbling out of its lists.
+    document.addEventListener("dragover", autoScroll, true);
+    document.addEventListener("drag", autoScroll, true);
+    document.addEventListener("pointermove", autoScroll, true);
+    document.addEventListener("touchmove", autoScroll, { capture: true, passive: true });
+  }
+
+  function stopDrag() {
+    dragging = false;
+    document.body.classList.remove("board-dragging");
+    document.removeEventListener("dragover", autoScroll, true);
+    document.removeEventListener("drag", autoScroll, true);
+    document.removeEventListener("pointermove", autoScroll, true);
+    document.removeEventListener("touchmove", autoScroll, { capture: true });
+    cancelAnimationFrame(scrollFrame);
+    scrollFrame = null;
+    scrollSpeed = 0;
+  }
+
+  // Near the left or right edge of the window (or of the board), the board scrolls towards it.
+  var EDGE = 80;
+  var scrollSpeed = 0;
+  var scrollFrame = null;
+  function autoScroll(event) {
+    var board = byId("board");
+    var point = event.touches ? event.touches[0] : event;
+    // The last "drag" event of a native drag reports (0, 0): not a position.
+    if (!board || !point || (point.clientX === 0 && point.clientY === 0)) { return; }
+    var box = board.getBoundingClientRect();
+    var right = Math.min(box.right, window.innerWidth);
+    var left = Math.max(box.left, 0);
+    var x = point.clientX;
+    scrollSpeed = x > right - EDGE ? Math.ceil((x - (right - EDGE)) / 4) : x < left + EDGE ? -Math.ceil((left + EDGE - x) / 4) : 0;
+    if (scrollSpeed && !scrollFrame) { scrollFrame = requestAnimationFrame(scrollStep); }
+  }
+  function scrollStep() {
+    var board = byId("board");
+    scrollFrame = null;
+    if (!dragging || !board || !scrollSpeed) { return; }
+    board.scrollLeft += scrollSpeed;
+    scrollFrame = requestAnimationFrame(scrollStep);
+  }
+
   function putBack(move) {
-    if (!move || !move.item.isConnected) { return; }
-    move.from.insertBefore(move.item, move.from.children[move.oldIndex] || null);
+    if (!move || !move.item || !move.item.isConnected) { return; }
+    if (move.from) {
+      move.from.insertBefore(move.item, move.from.children[move.oldIndex] || null);
+    }
+  }
+
+  // A card dropped on a zone waits there for the answer, which re-renders its real column.
+  function clearDropzones() {
+    Array.prototype.forEach.call(document.querySelectorAll(".board-dropzone .board-card"), function (card) {
+      card.remove();
+    });
   }
 
   function onDrop(event) {
-    dragging = false;
+    stopDrag();
     var from = event.from.closest(".board-column");
-    var to = event.to.closest(".board-column");
+    var zone = event.to.classList.contains("board-dropzone") ? event.to : null;
+    var to = zone || event.to.closest(".board-column");
     if (from === to) { flushQueued(); return; }  // the order inside a column is by date; nothing to save
     pendingMove = { item: event.item, from: event.from, oldIndex: event.oldIndex };
+    submitMove(event.item.dataset.lead, to.dataset.stage, from.dataset.stage, to.dataset.kind);
+  }
+
+  function submitMove(lead, stage, fromStage, kind) {
     var form = byId("move-form");
-    form.elements.lead.value = event.item.dataset.lead;
-    form.elements.stage.value = to.dataset.stage;
-    form.elements.from_stage.value = from.dataset.stage;
+    form.elements.lead.value = lead;
+    form.elements.stage.value = stage;
+    form.elements.from_stage.value = fromStage || "";
     form.elements.lost_reason.value = "";
-    if (to.dataset.kind === "lost") {
+    if (kind === "lost") {
       askLostReason();
     } else {
       window.htmx.trigger(form, "submit");
     }
   }
+
+  // --- The "Move to" menu of a card (phones, keyboards) ---------------------------------------------
+
+  var menuCard = null;
+  function openMoveMenu(card) {
+    var dialog = byId("move-dialog");
+    if (!dialog) { return; }
+    menuCard = card;
+    var column = card.closest(".board-column");
+    var name = card.querySelector(".board-card-name");
+    dialog.querySelector("[data-move-name]").textContent = name ? name.textContent : "";
+    Array.prototype.forEach.call(dialog.querySelectorAll(".move-choice"), function (choice) {
+      choice.disabled = column && choice.dataset.stage === column.dataset.stage;
+    });
+    dialog.returnValue = "";
+    dialog.showModal();
+  }
+
+  function onMoveDialogClose() {
+    var dialog = byId("move-dialog");
+    var card = menuCard;
+    menuCard = null;
+    if (!card || !dialog.returnValue || dialog.returnValue === "cancel") { return; }
+    var choice = dialog.querySelector('.move-choice[data-stage="' + dialog.returnValue + '"]');
+    var column = card.closest(".board-column");
+    pendingMove = { item: null };
+    submitMove(card.dataset.lead, dialog.returnValue, column ? column.dataset.stage : "", choice ? choice.dataset.kind : "");
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-move-menu]");
+    if (button) {
+      event.preventDefault();
+      openMoveMenu(button.closest(".board-card"));
+    }
+  });
+
+  // --- Tabs on a phone: one stage at a time -----------------------------------------------------------
+
+  var currentStage = null;
+  function showStage(stageId) {
+    var board = byId("board");
+    if (!board) { return; }
+    var columns = board.querySelectorAll(".board-column");
+    if (!columns.length) { return; }
+    if (!stageId || !byId("column-" + stageId)) { stageId = columns[0].dataset.stage; }
+    currentStage = stageId;
+    Array.prototype.forEach.call(columns, function (column) {
+      column.classList.toggle("is-current", column.dataset.stage === stageId);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".board-tab"), function (tab) {
+      var current = tab.dataset.tabStage === stageId;
+      tab.classList.toggle("is-current", current);
+      tab.setAttribute("aria-pressed", current ? "true" : "false");
+      var column = byId("column-" + tab.dataset.tabStage);
+      var count = column && column.querySelector(".board-count");
+      if (count) { tab.querySelector(".board-tab-count").textContent = count.textContent; }
+    });
+    board.classList.add("board-tabbed");
+  }
+
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest && event.target.closest(".board-tab");
+    if (tab) { showStage(tab.dataset.tabStage); }
+  });
+
+  // Only the latest move offers an undo: a new one replaces the toast instead of stacking.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fragment = event.detail.fragment;
+    if (fragment && fragment.querySelector && fragment.querySelector("#undo-toast")) {
+      var old = byId("undo-toast");
+      if (old) { old.remove(); }
+    }
+  });
 
   function askLostReason() {
     var dialog = byId("lost-dialog");
@@ -71,6 +218,7 @@
       window.htmx.trigger(form, "submit");
     } else {
       putBack(pendingMove);
+      clearDropzones();
       pendingMove = null;
       flushQueued();
     }
@@ -80,7 +228,8 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
     var status = event.detail.xhr.status;
-    if (elt && elt.id === "move-form" && (status === 400 || status === 404)) {
+    var boardAction = elt && (elt.id === "move-form" || (elt.hasAttribute && elt.hasAttribute("data-board-action")));
+    if (boardAction && (status === 400 || status === 404)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
@@ -88,9 +237,15 @@
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-board-action")) {
+      var toast = elt.closest(".toast");
+      if (toast) { toast.remove(); }
+      return;
+    }
     if (!elt || elt.id !== "move-form") { return; }
     var status = event.detail.xhr.status;
     if (status !== 200 && status !== 400 && status !== 404) { putBack(pendingMove); }
+    clearDropzones();
     pendingMove = null;
     flushQueued();
   });
@@ -146,6 +301,8 @@
       handle: ".drag-handle",
       draggable: ".stage-row",
       animation: 150,
+      // Won and lost stages stay after the open ones (the server refuses it too).
+      onMove: function (event) { return event.related.dataset.closed === event.dragged.dataset.closed; },
       onEnd: function (event) {
         if (event.oldIndex === event.newIndex) { return; }
         var ids = Array.prototype.map.call(list.querySelectorAll(".stage-row"), function (row) { return row.dataset.stage; });
@@ -159,6 +316,7 @@
   function init(root) {
     initBoardColumns(root);
     initStageList(root);
+    if (byId("board-tabs")) { showStage(currentStage); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -167,6 +325,12 @@
       dialog.addEventListener("close", onLostDialogClose);
       dialog.querySelector("[data-dialog-cancel]").addEventListener("click", function () { dialog.close("cancel"); });
     }
+    var moveDialog = byId("move-dialog");
+    if (moveDialog) {
+      moveDialog.addEventListener("close", onMoveDialogClose);
+      moveDialog.querySelector("[data-dialog-cancel]").addEventListener("click", function () { moveDialog.close("cancel"); });
+    }
+    initDropzones();
     var events = byId("board-events");
     if (events) { new MutationObserver(onBoardEvents).observe(events, { childList: true }); }
     // htmx has already processed the page by now; later content (swapped columns) arrives through onLoad.
