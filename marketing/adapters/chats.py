@@ -1,0 +1,51 @@
+"""The one place marketing sends a WhatsApp template: through the chats capability's sending path
+(`chats.services.message_send_template`, idempotent, statuses tracked, shown in the conversation and the
+lead's history). Until chats provides it, `ChatsSendingUnavailable` is raised and the send is recorded as
+failed with that reason: nothing pretends to have been sent."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from core.errors import ApplicationError
+
+
+class ChatsSendingUnavailable(ApplicationError):
+    pass
+
+
+def _chats_services():
+    try:
+        from chats import services
+    except ImportError:
+        return None
+    if not hasattr(services, "message_send_template"):
+        return None
+    return services
+
+
+def sending_available() -> bool:
+    return _chats_services() is not None
+
+
+def send_template(*, tenant, lead, name: str, language: str, components: list, actor, idempotency_key: str):
+    """Sends template `name` in `language` to `lead`'s WhatsApp conversation. Raises
+    ChatsSendingUnavailable when the chats capability is not installed, ApplicationError when chats refuses."""
+    services = _chats_services()
+    if services is None:
+        raise ChatsSendingUnavailable(_("WhatsApp sending is not available yet on this installation."))
+    for finder in ("conversation_for_lead", "conversation_get_or_create"):
+        if hasattr(services, finder):
+            conversation = getattr(services, finder)(tenant=tenant, lead=lead)
+            break
+    else:
+        raise ChatsSendingUnavailable(_("WhatsApp sending is not available yet on this installation."))
+    return services.message_send_template(
+        tenant=tenant,
+        conversation=conversation,
+        name=name,
+        language=language,
+        components=components,
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )
