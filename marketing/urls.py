@@ -1,8 +1,9 @@
-from marketing.views import connection, hub
+from marketing.views import capture, connection, hub
 
 app_name = "marketing"
 
 urlpatterns = [
     *hub.urlpatterns,
     *connection.urlpatterns,
+    *capture.urlpatterns,
 ]
