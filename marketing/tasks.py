@@ -59,3 +59,13 @@ def rules_scan_task() -> int:
         return 0
     with translation.override(_language()):
         return rules_scan(tenant=current_tenant())
+
+
+@shared_task(acks_late=True)
+def template_batch_task(batch_id: int) -> dict:
+    """Sends one template batch (idempotent: a redelivery sends nothing twice)."""
+    from marketing.services.templates import template_batch_run
+
+    with translation.override(_language()):
+        batch = template_batch_run(tenant=current_tenant(), batch_id=batch_id)
+    return {"sent": batch.sent, "skipped": batch.skipped_opted_out, "failed": batch.failed}

@@ -1,4 +1,4 @@
-from marketing.views import capture, connection, hub
+from marketing.views import capture, connection, hub, messaging
 
 app_name = "marketing"
 
@@ -6,4 +6,5 @@ urlpatterns = [
     *hub.urlpatterns,
     *connection.urlpatterns,
     *capture.urlpatterns,
+    *messaging.urlpatterns,
 ]

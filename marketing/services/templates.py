@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
@@ -150,33 +150,80 @@ def template_send_to_lead(
     return status
 
 
-def template_send_batch(*, tenant, template: WhatsAppTemplate, leads, actor, filters: dict) -> TemplateBatch:
-    """Sends to every lead of `leads` (a queryset from the lead list's filters), counting what happened."""
+def leads_matching(filters: dict):
+    """The leads a batch goes to: the lead list's filters (stage, source, Meta campaign, tag, creation
+    dates), erased leads never."""
+    from datetime import date
+
+    leads = Lead.objects.filter(erased_at__isnull=True)
+    if filters.get("stage"):
+        leads = leads.filter(stage_id=int(filters["stage"]))
+    if filters.get("source"):
+        leads = leads.filter(source=filters["source"])
+    if filters.get("campaign"):
+        leads = leads.filter(meta_campaign_id=filters["campaign"])
+    if filters.get("tag"):
+        leads = leads.filter(tags__name=filters["tag"])
+    if filters.get("created_from"):
+        leads = leads.filter(created_at__date__gte=date.fromisoformat(filters["created_from"]))
+    if filters.get("created_to"):
+        leads = leads.filter(created_at__date__lte=date.fromisoformat(filters["created_to"]))
+    return leads.distinct().order_by("pk")
+
+
+def batch_preview(*, filters: dict) -> dict:
+    leads = leads_matching(filters)
+    total = leads.count()
+    opted_out = OptOut.objects.filter(lead_id__in=leads.values("pk")).count()
+    return {"total": total, "opted_out": opted_out, "too_many": total > BATCH_LIMIT}
+
+
+def template_batch_create(*, tenant, template: WhatsAppTemplate, filters: dict, actor) -> TemplateBatch:
+    """Records a send to the leads matching `filters` and queues it for a worker."""
+    from marketing.tasks import template_batch_task
+
     check_tenant(tenant)
     if not template.approved:
         raise ApplicationError(_("Only approved templates can be sent."))
-    leads = list(leads[: BATCH_LIMIT + 1])
-    if len(leads) > BATCH_LIMIT:
+    total = leads_matching(filters).count()
+    if total > BATCH_LIMIT:
         raise ApplicationError(_("Narrow the filters: at most %(n)s leads at once.") % {"n": BATCH_LIMIT})
+    if not total:
+        raise ApplicationError(_("No lead matches these filters."))
     batch = TemplateBatch.objects.create(
         template=template,
         filters=filters,
-        total=len(leads),
+        total=total,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    counts = {TemplateSend.Status.SENT: 0, TemplateSend.Status.SKIPPED: 0, TemplateSend.Status.FAILED: 0}
-    for lead in leads:
-        status = template_send_to_lead(
-            tenant=tenant, template=template, lead=lead, actor=actor, key=f"batch:{batch.pk}:{lead.pk}", batch=batch
+    audit_log(action="marketing.template_batch", actor=actor, obj=batch, changes={"total": {"after": total}})
+    transaction.on_commit(lambda: template_batch_task.delay(batch.pk))
+    return batch
+
+
+def template_batch_run(*, tenant, batch_id: int, actor=None) -> TemplateBatch:
+    """Sends the batch (each lead once, whatever the number of runs: sends are keyed by batch and lead)."""
+    from core.actors import SYSTEM
+
+    check_tenant(tenant)
+    batch = TemplateBatch.objects.select_related("template").get(pk=batch_id)
+    for lead in leads_matching(batch.filters)[:BATCH_LIMIT]:
+        template_send_to_lead(
+            tenant=tenant,
+            template=batch.template,
+            lead=lead,
+            actor=actor or SYSTEM,
+            key=f"batch:{batch.pk}:{lead.pk}",
+            batch=batch,
         )
-        if status in counts:
-            counts[status] += 1
-    TemplateBatch.objects.filter(pk=batch.pk).update(
-        sent=counts[TemplateSend.Status.SENT],
-        skipped_opted_out=counts[TemplateSend.Status.SKIPPED],
-        failed=counts[TemplateSend.Status.FAILED],
+    counts = dict(
+        TemplateSend.objects.filter(batch=batch).values_list("status").annotate(n=models.Count("id")).order_by()
     )
-    audit_log(action="marketing.template_batch", actor=actor, obj=batch, changes={"total": {"after": len(leads)}})
+    TemplateBatch.objects.filter(pk=batch.pk).update(
+        sent=counts.get(TemplateSend.Status.SENT, 0),
+        skipped_opted_out=counts.get(TemplateSend.Status.SKIPPED, 0),
+        failed=counts.get(TemplateSend.Status.FAILED, 0),
+    )
     batch.refresh_from_db()
     return batch
 
