@@ -4,16 +4,18 @@ with the company's token from the vault."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
+
+from django.utils import timezone
 
 from core.errors import PermanentClientError
 
 
-@cache
-def _sandbox_graph():
+@lru_cache(maxsize=2)
+def _sandbox_graph(today):
     from marketing.clients.fakes import sandbox_graph
 
-    return sandbox_graph()
+    return sandbox_graph(today=today)
 
 
 def get_meta_client(tenant, *, connection=None):
@@ -25,7 +27,7 @@ def get_meta_client(tenant, *, connection=None):
 
     connection = connection or MetaConnection.objects.first()
     if connection is not None and connection.sandbox:
-        return SandboxMetaClient(_sandbox_graph())
+        return SandboxMetaClient(_sandbox_graph(timezone.localdate()))
     values = vault_get(tenant=tenant, kind=Credential.Kind.META) or {}
     token = values.get("access_token", "")
     if not token:

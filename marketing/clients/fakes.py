@@ -310,7 +310,7 @@ class SandboxMetaClient:
 
 def sandbox_graph(*, today: date | None = None, days: int = 30) -> FakeGraph:
     """The demo's pretend Meta: one EUR account, three campaigns with two ad sets of two ads each, and
-    `days` days of insights ending yesterday. Deterministic, so the demo shows the same figures each time."""
+    `days` days of insights ending today. Deterministic, so the demo shows the same figures each time."""
     today = today or date.today()
     graph = FakeGraph()
     graph.user_name = "Demo Marketing"
@@ -328,7 +328,7 @@ def sandbox_graph(*, today: date | None = None, days: int = 30) -> FakeGraph:
             adset = graph.add_adset(campaign, f"2385{c:03d}{s}", f"{name} · {'Madrid' if s == 1 else 'Barcelona'}")
             for a in range(1, 3):
                 ad = graph.add_ad(adset, f"2386{c:03d}{s}{a}", f"{name} · {'Video' if a == 1 else 'Carousel'} {s}")
-                for back in range(1, days + 1):
+                for back in range(days):
                     day = today - timedelta(days=back)
                     cents = 500 + (c * 397 + s * 131 + a * 71 + back * 53) % 1500
                     graph.add_insight(
