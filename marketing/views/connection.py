@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -149,7 +149,8 @@ def page_add_view(request):
 @roles_required(*MARKETERS)
 @require_POST
 def page_remove_view(request, pk: int):
-    page_remove(tenant=request.tenant, actor=request.user, pk=pk)
+    page = get_object_or_404(MetaPage, tenant=request.tenant, pk=pk)
+    page_remove(tenant=request.tenant, actor=request.user, pk=page.pk)
     return redirect("marketing:connection")
 
 
