@@ -226,6 +226,9 @@ META_TIMEOUT = env.float("META_TIMEOUT", default=30.0)
 # first sync of a newly followed ad account.
 META_SYNC_DAYS = env.int("META_SYNC_DAYS", default=3)
 META_BACKFILL_DAYS = env.int("META_BACKFILL_DAYS", default=90)
+# Offers "use the sandbox account" on the Meta connection page (fake data, no network): development, demos
+# and browser tests; off in production unless asked for.
+META_SANDBOX_ENABLED = env.bool("META_SANDBOX_ENABLED", default=DEBUG)
 
 from config.settings.celery import *  # noqa: E402
 from config.settings.channels import *  # noqa: E402

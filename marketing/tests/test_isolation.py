@@ -35,6 +35,7 @@ PROBES = {
     "marketing:manual-token": Probe("post", "/marketing/meta/token/", (("token", "t"),)),
     "marketing:accounts": Probe("post", "/marketing/meta/accounts/", (("accounts", "act_1"),)),
     "marketing:disconnect": Probe("post", "/marketing/meta/disconnect/"),
+    "marketing:sandbox": Probe("post", "/marketing/meta/sandbox/"),
     "marketing:page-add": Probe("post", "/marketing/meta/pages/", (("page_id", "12345"),)),
     "marketing:page-remove": Probe("post", "/marketing/meta/pages/{page}/remove/"),
     "marketing:form-list": Probe("get", "/marketing/forms/"),

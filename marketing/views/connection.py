@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -39,6 +39,7 @@ def _page_context(request, **extra) -> dict:
         "page_form": PageForm(),
         "pages": MetaPage.objects.filter(tenant=request.tenant),
         "oauth_configured": bool(settings.META_APP_ID and settings.META_APP_SECRET),
+        "sandbox_enabled": settings.META_SANDBOX_ENABLED,
         **connection_state(),
         **extra,
     }
@@ -154,7 +155,18 @@ def page_remove_view(request, pk: int):
     return redirect("marketing:connection")
 
 
+@roles_required(*MARKETERS)
+@require_POST
+def sandbox_view(request):
+    if not settings.META_SANDBOX_ENABLED:
+        raise Http404
+    services.connection_sandbox(tenant=request.tenant, actor=request.user)
+    messages.success(request, _("The sandbox account is connected. Choose the ad accounts to follow."))
+    return redirect("marketing:connection")
+
+
 urlpatterns = [
+    path("meta/sandbox/", sandbox_view, name="sandbox"),
     path("meta/", connection_view, name="connection"),
     path("meta/connect/", oauth_start_view, name="oauth-start"),
     path("meta/callback/", oauth_callback_view, name="oauth-callback"),
