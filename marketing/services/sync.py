@@ -33,6 +33,7 @@ class SyncSummary:
     adsets: int = 0
     ads: int = 0
     insights: int = 0
+    completed: int = 0
     skipped: str = ""
     error: str = ""
 
@@ -218,4 +219,37 @@ def company_sync(*, tenant, days: int | None = None, today: date | None = None, 
     MetaConnection.objects.filter(pk=connection.pk).update(
         last_synced_at=now, sync_error="", sync_error_at=None, backoff_until=None, backoff_step=0
     )
+    summary.completed = attribution_complete(tenant=tenant)
     return summary
+
+
+def attribution_complete(*, tenant, limit: int = 1000) -> int:
+    """Leads that know only their ad (a click-to-WhatsApp referral carries the ad id alone) get its ad set
+    and campaign from the synced ads, so the hub counts them per campaign too. Returns how many."""
+    from core.actors import SYSTEM
+    from crm import public as crm
+    from crm.models import Lead
+
+    pending = list(
+        Lead.objects.filter(meta_campaign_id="", erased_at__isnull=True)
+        .exclude(meta_ad_id="")
+        .filter(meta_ad_id__in=Ad.objects.values("meta_id"))
+        .only("pk", "meta_ad_id", "meta_adset_id", "meta_campaign_id")[:limit]
+    )
+    ads = {
+        ad.meta_id: ad
+        for ad in Ad.objects.filter(meta_id__in={lead.meta_ad_id for lead in pending}).select_related(
+            "adset", "campaign"
+        )
+    }
+    for lead in pending:
+        ad = ads[lead.meta_ad_id]
+        crm.lead_set_attribution(
+            tenant=tenant,
+            lead=Lead.objects.get(pk=lead.pk),
+            actor=SYSTEM,
+            overwrite=True,
+            meta_campaign_id=ad.campaign.meta_id,
+            meta_adset_id=ad.adset.meta_id,
+        )
+    return len(pending)

@@ -132,3 +132,17 @@ def test_the_beat_task_runs_in_the_company(tenant, connected, graph_server, sett
 
     settings.META_BACKFILL_DAYS = 400
     assert meta_sync_task.run()["insights"] == 3
+
+
+def test_leads_known_by_their_ad_only_get_its_campaign(tenant, connected, graph_server):
+    from crm.tests.factories import LeadFactory
+
+    ctwa = LeadFactory(meta_ad_id="a2", ad_headline="From WhatsApp ad", click_id="clid")
+    unknown = LeadFactory(meta_ad_id="zz")
+    summary = company_sync(tenant=tenant, today=graph_server.day)
+    assert summary.completed == 1
+    ctwa.refresh_from_db()
+    unknown.refresh_from_db()
+    assert (ctwa.meta_campaign_id, ctwa.meta_adset_id, ctwa.meta_ad_id) == ("c1", "s1", "a2")
+    assert ctwa.ad_headline == "From WhatsApp ad"
+    assert unknown.meta_campaign_id == ""
