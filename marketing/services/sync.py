@@ -183,6 +183,9 @@ def company_sync(*, tenant, days: int | None = None, today: date | None = None, 
     if connection.revoked_at:
         summary.skipped = "revoked"
         return summary
+    if connection.expired:  # the hub's banner asks to reconnect; Meta would refuse the token anyway
+        summary.skipped = "expired"
+        return summary
     now = timezone.now()
     if connection.backoff_until and connection.backoff_until > now and not force:
         summary.skipped = "backing off"

@@ -146,3 +146,9 @@ def test_leads_known_by_their_ad_only_get_its_campaign(tenant, connected, graph_
     assert (ctwa.meta_campaign_id, ctwa.meta_adset_id, ctwa.meta_ad_id) == ("c1", "s1", "a2")
     assert ctwa.ad_headline == "From WhatsApp ad"
     assert unknown.meta_campaign_id == ""
+
+
+def test_an_expired_token_is_not_used(tenant, connected, graph_server):
+    MetaConnection.objects.update(token_expires_at=timezone.now() - timedelta(minutes=1))
+    assert company_sync(tenant=tenant, today=graph_server.day).skipped == "expired"
+    assert graph_server.requests == []
