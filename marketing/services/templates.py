@@ -134,7 +134,8 @@ def template_send_to_lead(
             language=template.language,
             components=components,
             actor=actor,
-            idempotency_key=f"marketing:{key}"[:128],
+            idempotency_key=f"marketing:{key}"[:100],
+            text=template_render(template, values),
         )
     except ApplicationError as error:
         TemplateSend.objects.filter(pk=send.pk).update(status=TemplateSend.Status.FAILED, detail=error.message[:500])
