@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants bench-documents bench-odoo bench-marketing clean screenshots
+.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants bench-documents bench-odoo bench-webhooks bench-marketing clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench-marketing: $(STAMP)
 # Pushes confirmed orders to a fake Odoo with Celery workers: make bench-odoo ARGS="--orders 200 --workers 2"
 bench-odoo: $(STAMP)
 	$(PY) scripts/stack.py bench-odoo $(ARGS)
+
+# Signed WhatsApp deliveries to the webhook (Daphne + a Celery worker): make bench-webhooks ARGS="--deliveries 3000 --concurrency 32"
+bench-webhooks: $(STAMP)
+	$(PY) scripts/stack.py bench-webhooks $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

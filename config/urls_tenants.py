@@ -18,5 +18,6 @@ urlpatterns = [
     path("marketing/", include("marketing.urls")),
     path("", include("crm.urls")),
     path("", include("agenda.urls")),
+    path("", include("chats.urls")),
     path("", include("tenants.urls_tenant")),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from chats.webhooks import views as webhooks
 from tenants.views import auth, pages
 
 app_name = "tenants"
@@ -15,4 +16,7 @@ urlpatterns = [
     path("password-reset/sent/", auth.password_reset_done, name="password-reset-done"),
     path("password-reset/<uidb64>/<token>/", auth.password_reset_confirm, name="password-reset-confirm"),
     path("password-reset/done/", auth.password_reset_complete, name="password-reset-complete"),
+    # Provider webhooks (the company is read from the receiving number, not from the host).
+    path("webhooks/whatsapp/cloud/", webhooks.cloud_webhook, name="webhook-whatsapp-cloud"),
+    path("webhooks/whatsapp/ycloud/", webhooks.ycloud_webhook, name="webhook-whatsapp-ycloud"),
 ]

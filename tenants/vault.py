@@ -37,6 +37,7 @@ CREDENTIAL_FIELDS: dict[str, list[SecretField]] = {
     Credential.Kind.OPENAI: [SecretField("api_key", _("API key")), SecretField("model", _("Model"), secret=False)],
     Credential.Kind.WHATSAPP_CLOUD: [
         SecretField("phone_number_id", _("Phone number id"), secret=False),
+        SecretField("business_account_id", _("Business account id"), secret=False),
         SecretField("access_token", _("Access token")),
         SecretField("app_secret", _("App secret")),
         SecretField("verify_token", _("Webhook verify token")),

@@ -34,6 +34,7 @@ SHARED_APPS = [
     "django_htmx",
     "template_partials",
     "channels",
+    "webhooks",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -205,11 +206,14 @@ THROTTLE_PASSWORD_RESET_IP = (5, 60 * 60)
 THROTTLE_PASSWORD_RESET_ACCOUNT = (3, 60 * 60)
 
 # Called by `manage.py seed_demo` inside each demo tenant's schema: seed(*, tenant, stdout).
-DEMO_SEEDERS = ["crm.demo.seed", "agenda.demo.seed", "crm.documents_demo.seed", "marketing.demo.seed"]
+DEMO_SEEDERS = ["crm.demo.seed", "agenda.demo.seed", "crm.documents_demo.seed", "chats.demo.seed", "marketing.demo.seed"]
 
 # Google Calendar client: "real" (google-api-python-client with the vault's credentials) or the dotted path
 # of a class taking the tenant (tests use the in-memory fake).
 AGENDA_GOOGLE_CLIENT = env("AGENDA_GOOGLE_CLIENT", default="real")
+# WhatsApp providers: "real" picks each number's provider (Cloud API, YCloud, sandbox); a dotted class path
+# replaces them all (tests use chats.clients.fakes.FakeWhatsAppClient).
+CHATS_WHATSAPP_CLIENT = env("CHATS_WHATSAPP_CLIENT", default="real")
 
 
 # Meta (marketing hub): the platform's Meta app. Companies connect their own accounts through it with OAuth

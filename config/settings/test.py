@@ -18,3 +18,4 @@ META_SANDBOX_ENABLED = True
 # Tests change companies with queryset updates (no signals): look the host up every time. The host cache's
 # own tests turn it on.
 TENANT_HOST_CACHE_SECONDS = 0
+CHATS_WHATSAPP_CLIENT = "chats.clients.fakes.FakeWhatsAppClient"

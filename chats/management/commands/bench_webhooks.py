@@ -1,0 +1,356 @@
+"""Measures the WhatsApp webhook: accepted deliveries per second and their latency, and the time from an
+inbound delivery to its message reaching an open inbox socket (the AI agent off).
+
+    python manage.py bench_webhooks --deliveries 3000 --concurrency 32 --samples 40 [--url http://127.0.0.1:8000]
+
+Creates a throwaway company `bench-<random>` with a sandbox number (webhooks signed like the Cloud API),
+starts Daphne on a free loopback port (unless --url names a running server) and a Celery worker on a
+queue of its own, then:
+1. POSTs `--deliveries` signed deliveries (half texts, a quarter voice notes, a quarter statuses) from
+   `--concurrency` keep-alive connections and reports accepted deliveries/s and p50/p99 latency;
+2. waits until the worker has processed them all (deliveries processed/s);
+3. opens the inbox websocket as the company's owner and sends `--samples` texts one after the other,
+   timing each from the POST to its bubble arriving on the socket (p50/p95).
+Reports JSON on stdout. Drops the company afterwards unless --keep."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+
+from chats.simulator import inbound_body
+from chats.webhooks.intake import cloud_signature, sandbox_secret
+from crm.management.commands.bench_crm import drop_bench_tenant
+from tenants.models import Domain, Tenant, User, WhatsAppNumber
+from tenants.services import tenant_create
+from webhooks.models import WebhookEvent
+
+ROOT = Path(settings.BASE_DIR)
+START_TIMEOUT = 60
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return round(ordered[index] * 1000, 1)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _status_body(number_id: str, wamid: str, status: str) -> bytes:
+    from chats.clients.sandbox import status_body
+
+    return status_body(phone_number_id=number_id, wamid=wamid, status=status, recipient="34600000000")
+
+
+def _voice_body(number_id: str, phone: str) -> bytes:
+    body = json.loads(inbound_body(phone_number_id=number_id, phone=phone, name="Bench Lead", text="x"))
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    message.pop("text")
+    message.update(type="audio", audio={"id": uuid.uuid4().hex, "mime_type": "audio/ogg; codecs=opus", "voice": True})
+    return json.dumps(body).encode()
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+def _request(body: bytes, secret: str, host: str) -> bytes:
+    head = (
+        f"POST /webhooks/whatsapp/cloud/ HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nX-Hub-Signature-256: {cloud_signature(body, secret)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _load(port: int, host: str, bodies: list[bytes], secret: str, concurrency: int):
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue: asyncio.Queue = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(_request(body, secret, host))
+
+    async def connection_loop():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while True:
+                try:
+                    request = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                started = time.perf_counter()
+                writer.write(request)
+                await writer.drain()
+                status = await _read_response(reader)
+                latencies.append(time.perf_counter() - started)
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection_loop() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies, statuses
+
+
+async def _ws_open(port: int, host: str, cookie: str):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (
+            f"GET /ws/chats/ HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://{host}\r\n"
+            f"Cookie: {cookie}\r\n\r\n"
+        ).encode()
+    )
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    if b" 101 " not in head.split(b"\r\n", 1)[0]:
+        raise CommandError(f"the inbox socket was refused: {head[:200]!r}")
+    return reader, writer
+
+
+async def _ws_text(reader: asyncio.StreamReader, writer) -> str:
+    while True:
+        first, second = await reader.readexactly(2)
+        opcode, length = first & 0x0F, second & 0x7F
+        if length == 126:
+            length = int.from_bytes(await reader.readexactly(2), "big")
+        elif length == 127:
+            length = int.from_bytes(await reader.readexactly(8), "big")
+        payload = await reader.readexactly(length)
+        if opcode == 0x8:
+            raise CommandError("the inbox socket closed")
+        if opcode == 0x9:  # ping: answer with a masked pong
+            mask = os.urandom(4)
+            writer.write(
+                bytes([0x8A, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+            )
+            continue
+        if opcode in (0x1, 0x0):
+            return payload.decode("utf-8", errors="replace")
+
+
+async def _inbox_latency(
+    port: int, host: str, tenant_host: str, cookie: str, number_id: str, secret: str, samples: int
+):
+    reader, writer = await _ws_open(port, tenant_host, cookie)
+    timings: list[float] = []
+    missed = 0
+    http_reader, http_writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        await asyncio.sleep(0.5)
+        for n in range(samples):
+            marker = f"bench-latency-{uuid.uuid4().hex}"
+            body = inbound_body(phone_number_id=number_id, phone=f"+346{70000000 + n}", name="Bench Lead", text=marker)
+            started = time.perf_counter()
+            http_writer.write(_request(body, secret, host))
+            await http_writer.drain()
+            await _read_response(http_reader)
+            deadline = started + 10
+            while True:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    missed += 1
+                    break
+                try:
+                    text = await asyncio.wait_for(_ws_text(reader, writer), timeout=remaining)
+                except TimeoutError:
+                    missed += 1
+                    break
+                if marker in text:
+                    timings.append(time.perf_counter() - started)
+                    break
+            await asyncio.sleep(0.05)
+    finally:
+        writer.close()
+        http_writer.close()
+    return timings, missed
+
+
+class Command(BaseCommand):
+    help = (
+        "Posts signed WhatsApp deliveries to the webhook and reports deliveries/s, latency and inbound-to-inbox time."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--deliveries", type=int, default=3000)
+        parser.add_argument("--concurrency", type=int, default=32)
+        parser.add_argument("--samples", type=int, default=40, help="Inbound-to-inbox timings.")
+        parser.add_argument(
+            "--url", default="", help="A running server (http://127.0.0.1:8000); default: start Daphne."
+        )
+        parser.add_argument("--worker-concurrency", type=int, default=2)
+        parser.add_argument("--debug", action="store_true", help="Run the started server with DEBUG on.")
+        parser.add_argument("--drain-timeout", type=float, default=300.0)
+        parser.add_argument("--keep", action="store_true")
+
+    def handle(self, *args, **options):
+        if options["deliveries"] < 1 or options["concurrency"] < 1:
+            raise CommandError("--deliveries and --concurrency must be positive.")
+        connection.set_schema_to_public()
+        public, _ = Tenant.objects.get_or_create(schema_name="public", defaults={"name": "Public", "slug": "public"})
+        Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True})
+        slug = f"bench-{secrets.token_hex(4)}"
+        with contextlib.redirect_stdout(sys.stderr):
+            tenant = tenant_create(
+                name=f"Bench {slug}", slug=slug, owner_email=f"owner@{slug}.bench", owner_name="Bench Owner"
+            )
+        Tenant.objects.filter(pk=tenant.pk).update(ai_enabled=False)
+        owner = User.objects.get(email=f"owner@{slug}.bench")
+        number_id = f"sandbox-{slug}"
+        WhatsAppNumber.objects.create(
+            tenant=tenant, provider="sandbox", phone_number_id=number_id, display_phone="+1 555 0199 00"
+        )
+        queue = f"bench-webhooks-{slug}"
+        env = dict(os.environ, CELERY_TASK_DEFAULT_QUEUE=queue, PYTHONUNBUFFERED="1")
+        if not options["debug"]:
+            env["DJANGO_DEBUG"] = "false"
+        processes: list[subprocess.Popen] = []
+        try:
+            if options["url"]:
+                port = int(options["url"].rsplit(":", 1)[1].strip("/"))
+                server = "given"
+            else:
+                port = _free_port()
+                env["SITE_PORT"] = str(port)
+                processes.append(self._start_daphne(port, env))
+                server = "daphne (1 process)"
+            processes.append(self._start_worker(queue, options["worker_concurrency"], env))
+            report = self._run(tenant, owner, number_id, port, options)
+            report.update(server=server, worker_concurrency=options["worker_concurrency"], cpus=os.cpu_count())
+        finally:
+            for process in processes:
+                process.terminate()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=20)
+                if process.poll() is None:
+                    process.kill()
+            connection.set_schema_to_public()
+            if not options["keep"]:
+                WebhookEvent.objects.filter(tenant=tenant).delete()
+                WhatsAppNumber.objects.filter(tenant=tenant).delete()
+                drop_bench_tenant(tenant, user_ids=[owner.pk])
+        self.stdout.write(json.dumps(report, indent=2))
+
+    def _start_daphne(self, port: int, env: dict) -> subprocess.Popen:
+        import urllib.error
+        import urllib.request
+
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr)  # noqa: S603
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise CommandError("daphne exited")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                return process
+            except urllib.error.HTTPError:
+                return process
+            except OSError:
+                time.sleep(0.2)
+        process.kill()
+        raise CommandError("daphne did not answer")
+
+    def _start_worker(self, queue: str, concurrency: int, env: dict) -> subprocess.Popen:
+        from config.celery import app
+
+        name = f"{queue}@localhost"
+        command = [
+            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
+            f"--concurrency={concurrency}", "-Q", queue, "-n", name, "-l", "WARNING",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr)  # noqa: S603
+        deadline = time.monotonic() + START_TIMEOUT
+        while not app.control.ping(destination=[name], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise CommandError("the bench's Celery worker did not start")
+        return process
+
+    def _run(self, tenant, owner, number_id: str, port: int, options) -> dict:
+        secret = sandbox_secret(number_id)
+        host = settings.BASE_DOMAIN
+        bodies = []
+        for n in range(options["deliveries"]):
+            phone = f"+346{10000000 + n % 500}"
+            if n % 4 == 1:
+                bodies.append(_voice_body(number_id, phone))
+            elif n % 4 == 3:
+                bodies.append(_status_body(number_id, f"wamid.bench.{uuid.uuid4().hex}", "delivered"))
+            else:
+                bodies.append(
+                    inbound_body(phone_number_id=number_id, phone=phone, name="Bench Lead", text=f"hello {n}")
+                )
+        seconds, latencies, statuses = asyncio.run(_load(port, host, bodies, secret, options["concurrency"]))
+        accepted = statuses.get(200, 0)
+        started = time.perf_counter()
+        deadline = started + options["drain_timeout"]
+        pending = WebhookEvent.objects.filter(tenant=tenant, status=WebhookEvent.Status.RECEIVED)
+        while pending.exists() and time.perf_counter() < deadline:
+            time.sleep(0.25)
+        drained = time.perf_counter() - started
+        processed = WebhookEvent.objects.filter(tenant=tenant).exclude(status=WebhookEvent.Status.RECEIVED).count()
+        client = Client()
+        client.force_login(owner)
+        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        tenant_host = f"{tenant.slug}.{settings.BASE_DOMAIN}:{port}"
+        timings, missed = asyncio.run(
+            _inbox_latency(port, host, tenant_host, cookie, number_id, secret, options["samples"])
+        )
+        return {
+            "deliveries": len(bodies),
+            "concurrency": options["concurrency"],
+            "statuses": statuses,
+            "accepted_per_second": round(accepted / seconds, 1),
+            "latency_ms": {
+                "p50": percentile(latencies, 0.5),
+                "p99": percentile(latencies, 0.99),
+                "max": percentile(latencies, 1),
+            },
+            "processing": {
+                "processed": processed,
+                "seconds_after_load": round(drained, 2),
+                "processed_per_second_overall": round(processed / (seconds + drained), 1),
+            },
+            "inbound_to_inbox_ms": {
+                "samples": len(timings),
+                "missed": missed,
+                "p50": percentile(timings, 0.5),
+                "p95": percentile(timings, 0.95),
+                "mean": round(statistics.mean(timings) * 1000, 1) if timings else None,
+            },
+        }

@@ -1,0 +1,96 @@
+// The inbox: live list refresh, one bubble per message, scroll, older messages, timers, quick replies.
+(function () {
+  "use strict";
+
+  function inbox() { return document.querySelector("[data-testid=inbox]"); }
+
+  function thread() { return document.querySelector(".chat-thread"); }
+
+  function scrollToEnd(force) {
+    var box = thread();
+    if (!box) { return; }
+    if (force || box.scrollHeight - box.scrollTop - box.clientHeight < 200) { box.scrollTop = box.scrollHeight; }
+  }
+
+  // A message can arrive twice (the send answer and the live event): keep the newest bubble only.
+  function dedupe() {
+    var seen = {};
+    var bubbles = Array.prototype.slice.call(document.querySelectorAll(".bubble[id]")).reverse();
+    bubbles.forEach(function (bubble) {
+      if (seen[bubble.id]) { bubble.remove(); } else { seen[bubble.id] = true; }
+    });
+  }
+
+  var refreshTimer = null;
+  function refreshList() {
+    var root = inbox();
+    var form = document.getElementById("chats-filters");
+    if (!root || !form || !window.htmx) { return; }
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () {
+      var params = new URLSearchParams(new FormData(form));
+      params.set("partial", "list");
+      if (root.dataset.open) { params.set("open", root.dataset.open); }
+      window.htmx.ajax("GET", root.dataset.listUrl + "?" + params.toString(), { target: "#conversation-list", swap: "outerHTML" });
+    }, 150);
+  }
+
+  function tick() {
+    document.querySelectorAll("[data-countdown]").forEach(function (node) {
+      var end = Date.parse(node.getAttribute("data-countdown"));
+      if (isNaN(end)) { return; }
+      var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
+      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+      node.textContent = h + ":" + String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
+    });
+  }
+
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    dedupe();
+    scrollToEnd(false);
+    refreshList();
+    tick();
+    document.body.dataset.chatsEvents = String(Number(document.body.dataset.chatsEvents || 0) + 1);
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    dedupe();
+    tick();
+    if (event.target && event.target.id === "chat-pane") { scrollToEnd(true); }
+  });
+
+  document.addEventListener("chats:sent", function () {
+    var form = document.getElementById("composer");
+    if (form) { form.reset(); }
+    var result = document.getElementById("composer-result");
+    if (result) { result.innerHTML = ""; }
+    setTimeout(function () { dedupe(); scrollToEnd(true); }, 0);
+  });
+
+  document.addEventListener("chats:simulated", function () {
+    var form = document.getElementById("simulator-form");
+    if (!form) { return; }
+    form.querySelector("textarea[name=text]").value = "";
+    form.querySelector("input[type=file]").value = "";
+  });
+
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-quick-replies]")) { return; }
+    var text = document.querySelector("#composer textarea[name=text]");
+    if (text && event.target.value) { text.value = event.target.value; text.focus(); }
+    event.target.value = "";
+  });
+
+  // Enter sends, Shift+Enter starts a new line.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.shiftKey || !event.target.matches || !event.target.matches("#composer textarea")) { return; }
+    event.preventDefault();
+    event.target.form.requestSubmit();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    scrollToEnd(true);
+    tick();
+    setInterval(tick, 1000);
+  });
+})();
