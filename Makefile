@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants bench-documents bench-odoo bench-webhooks clean screenshots
+.PHONY: run test install lint format stop messages messages-check bench bench-agenda bench-tenants bench-documents bench-odoo bench-webhooks bench-marketing clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ bench-tenants: $(STAMP)
 # make bench-documents ARGS="--documents 20000 --lines 100000 --requests 30"
 bench-documents: $(STAMP)
 	$(PY) scripts/stack.py bench-documents $(ARGS)
+
+# Meta campaigns, a year of insights per ad (synced from a fake Graph server) and attributed leads; the hub's
+# speed: make bench-marketing ARGS="--campaigns 200 --ads 2000 --days 365 --leads 50000 --requests 30"
+bench-marketing: $(STAMP)
+	$(PY) scripts/stack.py bench-marketing $(ARGS)
 
 # Pushes confirmed orders to a fake Odoo with Celery workers: make bench-odoo ARGS="--orders 200 --workers 2"
 bench-odoo: $(STAMP)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("health", core_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("i18n/", include("core.urls_i18n")),
+    path("meta/", include("marketing.urls_public")),
     path("", include("tenants.urls_public")),
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("core.urls_i18n")),
     path("", include("core.urls")),
     path("odoo/", include("odoo_sync.urls")),
+    path("marketing/", include("marketing.urls")),
     path("", include("crm.urls")),
     path("", include("agenda.urls")),
     path("", include("chats.urls")),

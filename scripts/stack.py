@@ -263,12 +263,16 @@ def main(argv: list[str]) -> int:
     if command == "bench-webhooks":
         # signed WhatsApp deliveries to a Daphne it starts, with a Celery worker (chats bench_webhooks)
         return bench(argv[1:], "bench_webhooks", ("--deliveries", "3000", "--concurrency", "32"))
+    if command == "bench-marketing":
+        # Meta campaigns, insights synced from a fake Graph server, attributed leads (marketing bench_marketing)
+        return bench(argv[1:], "bench_marketing", ())
     if command == "bench-odoo":
         # pushes orders to a fake Odoo with Celery workers (odoo_sync bench_odoo)
         return bench(argv[1:], "bench_odoo", ("--orders", "200", "--workers", "2"))
     print(
         "usage: stack.py run | test [pytest args] | bench [bench_crm args] | bench-agenda [args]"
-        " | bench-documents [args] | bench-odoo [args] | bench-webhooks [args] | manage <command> [args] | env | stop",
+        " | bench-documents [args] | bench-odoo [args] | bench-webhooks [args] | bench-marketing [args]"
+        " | manage <command> [args] | env | stop",
         file=sys.stderr,
     )
     return 2

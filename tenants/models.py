@@ -316,3 +316,20 @@ class WhatsAppNumber(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.display_phone
+
+
+class MetaPage(TimeStampedModel):
+    """Routes a Meta lead-ads webhook to its company by the Facebook page the form belongs to (the
+    webhook is one URL for the whole Meta app, so the page id is the only thing naming the company)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="meta_pages", verbose_name=_("company"))
+    page_id = models.CharField(_("Facebook page id"), max_length=64, unique=True)
+    name = models.CharField(_("page name"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name", "page_id"]
+        verbose_name = _("Facebook page")
+        verbose_name_plural = _("Facebook pages")
+
+    def __str__(self) -> str:
+        return self.name or self.page_id

@@ -208,7 +208,7 @@ THROTTLE_PASSWORD_RESET_IP = (5, 60 * 60)
 THROTTLE_PASSWORD_RESET_ACCOUNT = (3, 60 * 60)
 
 # Called by `manage.py seed_demo` inside each demo tenant's schema: seed(*, tenant, stdout).
-DEMO_SEEDERS = ["crm.demo.seed", "agenda.demo.seed", "crm.documents_demo.seed", "chats.demo.seed"]
+DEMO_SEEDERS = ["crm.demo.seed", "agenda.demo.seed", "crm.documents_demo.seed", "chats.demo.seed", "marketing.demo.seed"]
 
 # Google Calendar client: "real" (google-api-python-client with the vault's credentials) or the dotted path
 # of a class taking the tenant (tests use the in-memory fake).
@@ -226,6 +226,24 @@ CHATS_TRANSCRIBER = env("CHATS_TRANSCRIBER", default="real")
 # Where the real clients reach OpenAI: empty for api.openai.com, or an OpenAI-compatible endpoint ending in /v1.
 CHATS_OPENAI_BASE_URL = env("CHATS_OPENAI_BASE_URL", default="")
 
+
+# Meta (marketing hub): the platform's Meta app. Companies connect their own accounts through it with OAuth
+# (tokens kept in each company's vault); the app secret also signs the lead-ads webhook. META_GRAPH_URL is
+# where the Graph API is reached (tests point it at a fake Graph server on loopback).
+META_APP_ID = env("META_APP_ID", default="")
+META_APP_SECRET = env("META_APP_SECRET", default="")
+META_WEBHOOK_VERIFY_TOKEN = env("META_WEBHOOK_VERIFY_TOKEN", default="")
+META_GRAPH_URL = env("META_GRAPH_URL", default="https://graph.facebook.com")
+META_DIALOG_URL = env("META_DIALOG_URL", default="https://www.facebook.com")
+META_API_VERSION = env("META_API_VERSION", default="v25.0")
+META_TIMEOUT = env.float("META_TIMEOUT", default=30.0)
+# Days of insights each scheduled sync re-reads (Meta revises recent days), and the history loaded on the
+# first sync of a newly followed ad account.
+META_SYNC_DAYS = env.int("META_SYNC_DAYS", default=3)
+META_BACKFILL_DAYS = env.int("META_BACKFILL_DAYS", default=90)
+# Offers "use the sandbox account" on the Meta connection page (fake data, no network): development, demos
+# and browser tests; off in production unless asked for.
+META_SANDBOX_ENABLED = env.bool("META_SANDBOX_ENABLED", default=DEBUG)
 
 from config.settings.celery import *  # noqa: E402
 from config.settings.channels import *  # noqa: E402

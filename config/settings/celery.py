@@ -48,6 +48,17 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"spread": 30},
     },
     # Reads invoices and deliveries back from each company's Odoo (posted, paid, cancelled).
+    # Marketing: campaigns, ad sets, ads and the last days of insights from each company's Meta ad accounts.
+    "marketing-meta-sync": {
+        "task": "marketing.tasks.meta_sync_task",
+        "schedule": crontab(minute=40),
+        "options": {"spread": 1800},
+    },
+    "marketing-rules-scan": {
+        "task": "marketing.tasks.rules_scan_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"spread": 120},
+    },
     "odoo-pull": {
         "task": "odoo_sync.tasks.pull_task",
         "schedule": crontab(minute="*/15"),

@@ -32,6 +32,7 @@ def _check_vault_keys(keys: list[str]) -> None:
 _check_vault_keys(VAULT_KEYS)
 
 DEBUG = False
+META_SANDBOX_ENABLED = env.bool("META_SANDBOX_ENABLED", default=False)
 SITE_SCHEME = "https"
 SITE_PORT = env("SITE_PORT", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])

@@ -16,6 +16,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"handlers":
 AGENDA_GOOGLE_CLIENT = "agenda.clients.fakes.FakeGoogleCalendarClient"
 CHATS_AGENT_LLM = "chats.agent.clients.fakes.fake_chat_client"
 CHATS_TRANSCRIBER = "chats.agent.clients.fakes.FakeTranscriber"
+META_SANDBOX_ENABLED = True
 # Tests change companies with queryset updates (no signals): look the host up every time. The host cache's
 # own tests turn it on.
 TENANT_HOST_CACHE_SECONDS = 0

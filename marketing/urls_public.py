@@ -1,0 +1,1 @@
+from marketing.views.public import app_name, urlpatterns  # noqa: F401
