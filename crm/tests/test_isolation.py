@@ -280,6 +280,13 @@ def _product_csv() -> SimpleUploadedFile:
 COVERED: dict[str, list[Probe]] = {
     "crm:dashboard": [Probe("get", lambda w: "/", seller_status=200)],
     "crm:analytics": [Probe("get", lambda w: "/analytics/", seller_status=403)],
+    "crm:reports": [Probe("get", lambda w: "/analytics/forecast/", seller_status=403)],
+    "crm:analytics-campaigns": [Probe("get", lambda w: "/analytics/campaigns/", seller_status=403)],
+    "crm:analytics-won": [Probe("get", lambda w: "/analytics/won/", seller_status=403)],
+    "crm:report-export": [
+        Probe("get", lambda w, table=table: f"/analytics/export/{table}.csv", seller_status=403)
+        for table in ("won", "campaigns", "lost_reasons", "sellers", "funnel")
+    ],
     "crm:lead-list": [
         Probe("get", lambda w: f"/leads/?seller={w.seller_a.user_id}", seller_status=200),
         Probe("get", lambda w: f"/leads/?q={SECRETS['last name']}", seller_status=200),
@@ -405,6 +412,9 @@ COVERED: dict[str, list[Probe]] = {
     "crm:stage-rename": [Probe("post", _stage_url("rename/"), lambda w: {"name": "Injected"}, seller_status=403)],
     "crm:stage-move": [Probe("post", _stage_url("move/"), lambda w: {"direction": "down"}, seller_status=403)],
     "crm:stage-delete": [Probe("post", _stage_url("delete/"), seller_status=403)],
+    "crm:stage-probability": [
+        Probe("post", _stage_url("probability/"), lambda w: {"win_probability": "99"}, seller_status=403)
+    ],
     "crm:document-list": [
         Probe("get", lambda w: f"/documents/?lead={w.lead.pk}", seller_status=200),
         Probe("get", lambda w: f"/documents/?seller={w.seller_a.user_id}&kind=invoice", seller_status=200),
