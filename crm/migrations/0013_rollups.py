@@ -24,8 +24,8 @@ def set_zone_and_fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    """Rollup tables, the triggers that keep them (crm.rollups) and their first fill; indexes for the
-    list's default order and a seller's board columns."""
+    """Rollup tables, the triggers that keep them (crm.rollups) and their first fill; indexes for a
+    seller's list in its default order and a seller's board columns."""
 
     dependencies = [
         ("crm", "0012_backfill_closers"),
@@ -39,10 +39,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="lead",
             index=models.Index(fields=["seller", "stage", "-stage_changed_at"], name="lead_seller_stage_moved_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="lead",
-            index=models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
         ),
         migrations.AddIndex(
             model_name="lead",

@@ -152,7 +152,6 @@ class Lead(TimeStampedModel):
             models.Index(fields=["stage", "-stage_changed_at"], name="lead_stage_moved_idx"),
             # A seller's board column and list page walk these in order (LIMIT), whatever the company's size.
             models.Index(fields=["seller", "stage", "-stage_changed_at"], name="lead_seller_stage_moved_idx"),
-            models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
             models.Index(fields=["seller", "-created_at", "-id"], name="lead_seller_created_idx"),
             models.Index(fields=["source"], name="lead_source_idx"),
             models.Index(fields=["score"], name="lead_score_idx"),

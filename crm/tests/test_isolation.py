@@ -291,6 +291,13 @@ COVERED: dict[str, list[Probe]] = {
         Probe("get", lambda w: f"/search/?q={SECRETS['last name']}", seller_status=200),
         Probe("get", lambda w: "/search/?q=699887766", seller_status=200),
     ],
+    "crm:reports": [Probe("get", lambda w: "/analytics/forecast/", seller_status=403)],
+    "crm:analytics-campaigns": [Probe("get", lambda w: "/analytics/campaigns/", seller_status=403)],
+    "crm:analytics-won": [Probe("get", lambda w: "/analytics/won/", seller_status=403)],
+    "crm:report-export": [
+        Probe("get", lambda w, table=table: f"/analytics/export/{table}.csv", seller_status=403)
+        for table in ("won", "campaigns", "lost_reasons", "sellers", "funnel")
+    ],
     "crm:lead-list": [
         Probe("get", lambda w: f"/leads/?seller={w.seller_a.user_id}", seller_status=200),
         Probe("get", lambda w: f"/leads/?q={SECRETS['last name']}", seller_status=200),
@@ -453,6 +460,9 @@ COVERED: dict[str, list[Probe]] = {
         Probe("post", _stage_url("delete/"), lambda w: {"move_to": w.stages["contacted"].pk}, seller_status=403),
     ],
     "crm:stage-rotting": [Probe("post", _stage_url("rotting/"), lambda w: {"rotting_days": "3"}, seller_status=403)],
+    "crm:stage-probability": [
+        Probe("post", _stage_url("probability/"), lambda w: {"win_probability": "99"}, seller_status=403)
+    ],
     "crm:document-list": [
         Probe("get", lambda w: f"/documents/?lead={w.lead.pk}", seller_status=200),
         Probe("get", lambda w: f"/documents/?seller={w.seller_a.user_id}&kind=invoice", seller_status=200),

@@ -125,8 +125,8 @@ def test_bad_dates_export_nothing(tenant, owner, client_for):
 
 def test_marketing_lands_on_campaigns_and_accountant_on_won_deals(english, tenant, deals, make_member, client_for):
     marketing = client_for(make_member(tenant, Role.MARKETING))
-    response = marketing.get("/analytics/", follow=True)
-    assert response.redirect_chain[-1][0] == "/analytics/campaigns/"
+    response = marketing.get("/analytics/")
+    assert response.status_code == 200
     assert "spring" in response.content.decode()
     assert marketing.get("/analytics/export/campaigns.csv").status_code == 200
     for refused in (
@@ -138,8 +138,8 @@ def test_marketing_lands_on_campaigns_and_accountant_on_won_deals(english, tenan
         assert marketing.get(refused).status_code == 403, refused
 
     accountant = client_for(make_member(tenant, Role.ACCOUNTANT))
-    response = accountant.get("/analytics/", follow=True)
-    assert response.redirect_chain[-1][0] == "/analytics/won/"
+    response = accountant.get("/analytics/")
+    assert response.status_code == 200
     body = response.content.decode()
     assert "Delta SL" in body
     assert 'data-figure="won-value"' in body

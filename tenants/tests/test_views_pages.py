@@ -101,8 +101,8 @@ def test_every_menu_entry_opens_for_the_role_that_sees_it(acme, make_member, cli
 
 def test_accountants_and_marketers_are_not_shown_the_lead_list(acme, make_member, client_for):
     sidebars = {
-        Role.ACCOUNTANT: ["crm:dashboard", "crm:document-list", "odoo_sync:overview"],
-        Role.MARKETING: ["crm:dashboard"],
+        Role.ACCOUNTANT: ["crm:dashboard", "crm:document-list", "odoo_sync:overview", "crm:analytics"],
+        Role.MARKETING: ["crm:dashboard", "crm:analytics"],
     }
     for role, sidebar in sidebars.items():
         response = client_for(make_member(acme, role)).get("/")

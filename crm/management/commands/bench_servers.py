@@ -100,7 +100,10 @@ class Command(BaseCommand):
         for name in options["servers"].split(","):
             if name not in SERVERS:
                 raise CommandError(f"Unknown server {name}.")
-            report[name] = self._server(name, pages, host, session.session_key, requests, report["in_process"])
+            try:
+                report[name] = self._server(name, pages, host, session.session_key, requests, report["in_process"])
+            except (httpx.HTTPError, CommandError) as error:  # a server that cannot serve these pages: say why
+                report[name] = {"error": f"{type(error).__name__}: {error}"}
         session.delete()
         self.stdout.write(json.dumps(report, indent=2))
 
