@@ -25,3 +25,17 @@ def announce_lead(
         roles=(Role.OWNER,),
         user_ids=user_ids,
     )
+
+
+def announce_stages(*, stage_ids: list[int], user_ids: list[int], event: str = "LEAD_MOVED") -> None:
+    """Many leads changed columns at once (a stage deleted with its leads moved): the open boards of the
+    owners and of those leads' sellers re-fetch these columns."""
+    html = render_to_string("crm/partials/_board_event.html", {"lead": None, "event": event, "stage_ids": stage_ids})
+    publish(
+        topic="pipeline",
+        event=event,
+        html=html,
+        data={"stages": stage_ids},
+        roles=(Role.OWNER,),
+        user_ids=sorted({uid for uid in user_ids if uid}),
+    )

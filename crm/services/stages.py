@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_log
 from core.errors import ApplicationError
 from crm.models import Lead, Stage, TimelineEntry
+from crm.realtime import announce_stages
 
 
 @transaction.atomic
@@ -74,7 +75,8 @@ def stage_delete(*, stage: Stage, actor, move_to: Stage | None = None) -> int:
         raise ApplicationError(_("The pipeline needs a won and a lost stage."))
     if stage.kind == Stage.Kind.OPEN and Stage.objects.filter(kind=Stage.Kind.OPEN).count() == 1:
         raise ApplicationError(_("The pipeline needs at least one open stage."))
-    lead_ids = list(Lead.objects.select_for_update().filter(stage=stage).values_list("pk", flat=True))
+    rows = list(Lead.objects.select_for_update().filter(stage=stage).values_list("pk", "seller_id"))
+    lead_ids = [pk for pk, _seller in rows]
     changes = None
     if lead_ids:
         if move_to is None:
@@ -93,6 +95,7 @@ def stage_delete(*, stage: Stage, actor, move_to: Stage | None = None) -> int:
             batch_size=1000,
         )
         changes = {"leads moved": {"before": len(lead_ids), "after": move_to.display_name}}
+        announce_stages(stage_ids=[stage.pk, move_to.pk], user_ids=[seller for _pk, seller in rows])
     audit_log(action="stage.delete", actor=actor, obj=stage, changes=changes)
     stage.delete()
     return len(lead_ids)

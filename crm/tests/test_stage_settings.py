@@ -76,9 +76,12 @@ def test_reorder_answers_one_status_line_inside_the_settings_not_a_stacked_toast
     assert 'hx-swap-oob="beforeend"' not in body
 
 
-def test_deleting_a_stage_with_leads_moves_them_to_the_chosen_stage(tenant, owner, seller):
+def test_deleting_a_stage_with_leads_moves_them_to_the_chosen_stage(tenant, owner, seller, monkeypatch):
+    sent = []
+    monkeypatch.setattr("crm.realtime.publish", lambda **message: sent.append(message))
     leads = [LeadFactory(stage=stage("interested"), seller=seller.user) for _ in range(3)]
     other = LeadFactory(stage=stage("new"))
+    interested_pk = stage("interested").pk
 
     stage_delete(stage=stage("interested"), actor=owner.user, move_to=stage("contacted"))
 
@@ -92,6 +95,9 @@ def test_deleting_a_stage_with_leads_moves_them_to_the_chosen_stage(tenant, owne
     assert {entry.data["to_id"] for entry in entries} == {stage("contacted").pk}
     audit = AuditEntry.objects.get(action="stage.delete")
     assert audit.changes["leads moved"] == {"before": 3, "after": stage("contacted").display_name}
+    assert [(m["data"]["stages"], m["user_ids"]) for m in sent] == [
+        ([interested_pk, stage("contacted").pk], [seller.user_id])
+    ]
 
 
 def test_deleting_a_stage_with_leads_needs_a_target_of_the_same_kind(tenant, owner):

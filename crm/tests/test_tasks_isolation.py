@@ -109,3 +109,27 @@ def test_the_audit_purge_run_in_globex_leaves_acmes_old_entries(acme, globex):
     assert result.result >= 1
     with schema_context("acme"):
         assert AuditEntry.objects.filter(pk=ids["acme"], action="acme.old").exists()
+
+
+def test_the_bulk_task_sent_from_globex_with_an_acme_job_id_does_nothing_to_acme(owner, acme, globex):
+    from crm.models import BulkJob
+    from crm.tasks import bulk_leads_task
+    from crm.tests.factories import LeadFactory
+
+    # Given a queued acme bulk job tagging an acme lead, and no globex job with its id
+    with tenant_context(acme):
+        lead = LeadFactory()
+        job = BulkJob.objects.create(
+            action="tag", params={"tag": "acme-only"}, lead_ids=[lead.pk], total=1, created_by=owner.user
+        )
+    with tenant_context(globex):
+        BulkJob.objects.filter(pk=job.pk).delete()
+
+        # When the task is sent from globex with acme's job id
+        result = bulk_leads_task.apply(args=[job.pk])
+
+        assert (connection.schema_name, result.successful(), result.result) == ("globex", True, None)
+    # Then acme's job still waits and its lead has no tag
+    with schema_context("acme"):
+        assert BulkJob.objects.get(pk=job.pk).status == BulkJob.Status.QUEUED
+        assert not Lead.objects.get(pk=lead.pk).tags.exists()

@@ -41,7 +41,7 @@
 
   // Toasts fade on their own after a while; errors and warnings stay until closed.
   function scheduleToasts(root) {
-    (root || document).querySelectorAll(".toast:not(.toast-error):not(.toast-warning)").forEach(function (toast) {
+    (root || document).querySelectorAll(".toast:not(.toast-error):not(.toast-warning):not(.toast-undo)").forEach(function (toast) {
       setTimeout(function () { toast.remove(); }, 6000);
     });
   }
@@ -111,7 +111,9 @@
           var toasts = node.matches(".toast") ? [node] : Array.prototype.slice.call(node.querySelectorAll(".toast"));
           toasts.forEach(function (toast) {
             if (toast.hasAttribute("data-sound")) { document.body.dataset.lastSound = toast.getAttribute("data-notification") || "1"; chime(); }
-            if (!toast.classList.contains("toast-error")) { setTimeout(function () { toast.remove(); }, 8000); }
+            // An undo offer stays longer: time to notice the wrong column and click.
+            var life = toast.classList.contains("toast-undo") ? 15000 : 8000;
+            if (!toast.classList.contains("toast-error")) { setTimeout(function () { toast.remove(); }, life); }
           });
         });
       });

@@ -116,7 +116,7 @@ def test_an_owner_tours_the_board_the_list_a_lead_and_the_analytics(site, people
     expect(page.locator("#chart-leads")).to_be_visible()
     # Chart.js animates the bars in: let it finish before the picture.
     page.wait_for_function(
-        "() => Object.values(Chart.instances).length === 2"
+        "() => window.Chart && Object.values(Chart.instances).length === 2"
         " && Object.values(Chart.instances).every(chart => !Chart.animator.running(chart))"
     )
     screenshot(page, "analytics")
