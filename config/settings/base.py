@@ -208,7 +208,13 @@ THROTTLE_PASSWORD_RESET_IP = (5, 60 * 60)
 THROTTLE_PASSWORD_RESET_ACCOUNT = (3, 60 * 60)
 
 # Called by `manage.py seed_demo` inside each demo tenant's schema: seed(*, tenant, stdout).
-DEMO_SEEDERS = ["crm.demo.seed", "agenda.demo.seed", "crm.documents_demo.seed", "chats.demo.seed", "marketing.demo.seed"]
+DEMO_SEEDERS = [
+    "crm.demo.seed",
+    "agenda.demo.seed",
+    "crm.documents_demo.seed",
+    "chats.demo.seed",
+    "marketing.demo.seed",
+]
 
 # Google Calendar client: "real" (google-api-python-client with the vault's credentials) or the dotted path
 # of a class taking the tenant (tests use the in-memory fake).

@@ -31,7 +31,16 @@ def sending_available() -> bool:
 
 
 def send_template(
-    *, tenant, lead, name: str, language: str, components: list, actor, idempotency_key: str, text: str = ""
+    *,
+    tenant,
+    lead,
+    name: str,
+    language: str,
+    components: list,
+    actor,
+    idempotency_key: str,
+    text: str = "",
+    conversation=None,
 ):
     """Sends template `name` in `language` to `lead`'s WhatsApp conversation. Raises
     ChatsSendingUnavailable when the chats capability is not installed, ApplicationError when the lead has no
@@ -39,7 +48,7 @@ def send_template(
     services = _chats_services()
     if services is None:
         raise ChatsSendingUnavailable(_("WhatsApp sending is not available yet on this installation."))
-    conversation = _conversation_for(services, tenant=tenant, lead=lead)
+    conversation = conversation or _conversation_for(services, tenant=tenant, lead=lead)
     if conversation is None:
         raise ApplicationError(_("This lead has no WhatsApp conversation yet."))
     send = services.message_send_template

@@ -151,9 +151,21 @@ class Insight(models.Model):
         constraints = [models.UniqueConstraint(fields=["ad", "date"], name="insight_ad_day_unique")]
         indexes = [
             # Covering indexes: the hub's sums over a date range read only the index.
-            models.Index(fields=["date", "campaign", "currency"], include=["spend"], name="insight_day_campaign_idx"),
-            models.Index(fields=["date", "adset", "currency"], include=["spend"], name="insight_day_adset_idx"),
-            models.Index(fields=["date", "ad", "currency"], include=["spend"], name="insight_day_ad_idx"),
+            models.Index(
+                fields=["date", "campaign", "currency"],
+                include=["spend", "impressions", "clicks"],
+                name="insight_day_campaign_cover",
+            ),
+            models.Index(
+                fields=["date", "adset", "currency"],
+                include=["spend", "impressions", "clicks"],
+                name="insight_day_adset_cover",
+            ),
+            models.Index(
+                fields=["date", "ad", "currency"],
+                include=["spend", "impressions", "clicks"],
+                name="insight_day_ad_cover",
+            ),
         ]
         verbose_name = _("daily insight")
         verbose_name_plural = _("daily insights")

@@ -141,7 +141,7 @@ def hub(
     opportunity_stage: Stage | None = None,
     zone: zoneinfo.ZoneInfo | None = None,
 ) -> Hub:
-    """The hub's figures (ten queries whatever the volume)."""
+    """The hub's figures (seven queries whatever the volume)."""
     level = level if level in LEVELS else "campaign"
     zone = zone or zoneinfo.ZoneInfo(tenant.timezone or "UTC")
     company_currency = tenant.currency
@@ -149,12 +149,8 @@ def hub(
     leads = attributed_leads(date_from=date_from, date_to=date_to, zone=zone).order_by()
     metrics = _lead_metrics(opportunity_stage)
 
-    # 1. spend per currency
-    spend_by_currency = {
-        row["currency"]: row["spend"] or Decimal("0")
-        for row in insights.values("currency").annotate(spend=Sum("spend")).order_by("currency")
-    }
-    # 2. spend per object of the level
+    # 1. spend per object of the level (an object spends in its ad account's currency); the totals per
+    # currency are summed from these rows rather than scanned again
     key = _INSIGHT_KEY[level]
     spend_rows = {
         row[key]: row
@@ -162,10 +158,14 @@ def hub(
             spend=Sum("spend"), impressions=Sum("impressions"), clicks=Sum("clicks")
         )
     }
-    # 3. names of the objects that spent or brought leads (meta ids are what leads carry)
+    spend_by_currency: dict[str, Decimal] = {}
+    for row in spend_rows.values():
+        spend_by_currency[row["currency"]] = spend_by_currency.get(row["currency"], Decimal("0")) + row["spend"]
+    spend_by_currency = dict(sorted(spend_by_currency.items()))
+    # 2. leads per object (every attributed lead falls in one group, "" included: the totals are their sum)
     lead_key = _LEAD_KEY[level]
-    # 4. leads per object
     lead_rows = {row[lead_key]: row for row in leads.values(lead_key).annotate(**metrics)}
+    # 3. names of the objects that spent or brought leads (meta ids are what leads carry)
     model = _MODEL[level]
     parent_field = {"campaign": None, "adset": "campaign__name", "ad": "adset__name"}[level]
     fields = ["pk", "meta_id", "name", "status"] + ([parent_field] if parent_field else [])
@@ -208,8 +208,10 @@ def hub(
             )
     rows.sort(key=lambda r: (-r.spend, -r.leads, r.name.lower()))
 
-    # 5. totals of the leads
-    totals = leads.aggregate(**metrics)
+    totals = {
+        name: sum((row[name] or 0) for row in lead_rows.values())
+        for name in ("leads", "opportunities", "won", "revenue")
+    }
     single = next(iter(spend_by_currency)) if len(spend_by_currency) == 1 else ""
     total = Figures(
         name="total",
@@ -224,7 +226,7 @@ def hub(
     if len(spend_by_currency) > 1:
         total.currency = "*"  # several currencies: no single spend, no ROI
 
-    # 6-7. per seller (leads they received from ads), then their names
+    # 4-5. per seller (leads they received from ads), then their names
     seller_rows = list(leads.values("seller_id").annotate(**metrics).order_by("seller_id"))
     names = dict(User.objects.filter(pk__in=leads.values("seller_id")).values_list("pk", "full_name"))
     sellers = [
@@ -241,7 +243,7 @@ def hub(
     ]
     sellers.sort(key=lambda r: (-r.revenue, -r.won, -r.leads, r.name.lower()))
 
-    # 8-9. over time: spend per day (per currency) and leads / won per day of creation
+    # 6-7. over time: spend per day (per currency) and leads / won per day of creation
     spend_days = list(insights.values("date", "currency").annotate(spend=Sum("spend")).order_by("date"))
     lead_days = list(
         leads.annotate(day=Cast(TruncDate("created_at", tzinfo=zone), DateField()))

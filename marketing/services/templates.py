@@ -229,6 +229,42 @@ def template_batch_run(*, tenant, batch_id: int, actor=None) -> TemplateBatch:
     return batch
 
 
+def template_send_in_conversation(*, tenant, template: WhatsAppTemplate, conversation, actor):
+    """A person sends `template` from the inbox's composer (the way to write once WhatsApp's 24-hour window
+    has closed): filled from the conversation's lead, queued through chats, recorded. Returns the chats
+    message. Raises ApplicationError for an unapproved template or a lead who opted out."""
+    import uuid
+
+    check_tenant(tenant)
+    if not template.approved:
+        raise ApplicationError(_("Only approved templates can be sent."))
+    lead = conversation.lead
+    if OptOut.objects.filter(lead_id=lead.pk).exists():
+        raise ApplicationError(_("This lead opted out of marketing messages."))
+    values = lead_values(template, lead)
+    components = (
+        [{"type": "body", "parameters": [{"type": "text", "text": v or "-"} for v in values]}] if values else []
+    )
+    key = f"composer:{conversation.pk}:{uuid.uuid4().hex}"
+    message = chats.send_template(
+        tenant=tenant,
+        lead=lead,
+        name=template.name,
+        language=template.language,
+        components=components,
+        actor=actor,
+        idempotency_key=f"marketing:{key}"[:100],
+        text=template_render(template, values),
+        conversation=conversation,
+    )
+    TemplateSend.objects.create(template=template, lead_id=lead.pk, key=key, status=TemplateSend.Status.SENT)
+    return message
+
+
+def approved_templates():
+    return list(WhatsAppTemplate.objects.filter(status="APPROVED").order_by("name", "language"))
+
+
 def lead_opt_out(*, tenant, lead: Lead, actor, reason: str = "") -> None:
     check_tenant(tenant)
     OptOut.objects.get_or_create(lead_id=lead.pk, defaults={"reason": reason[:255]})

@@ -17,7 +17,7 @@ from marketing.models import Ad, AdAccount, AdSet, Campaign, Insight
 from marketing.selectors.hub import Figures, hub, ratio, roi
 from tenants.models import Role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 DAY = date(2026, 11, 20)
 

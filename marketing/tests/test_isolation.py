@@ -11,6 +11,8 @@ from django.db import connection as db
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from chats.models import Message
+from chats.tests.factories import make_conversation
 from marketing.models import AutomationRule, LeadForm, MetaConnection, WhatsAppTemplate
 from tenants.models import MetaPage, Role
 
@@ -23,6 +25,7 @@ class Probe:
     url: str
     data: tuple = ()
     public: bool = False  # the visitor's pages: answered on acme's host only, 404 elsewhere
+    chat: bool = False  # the inbox composer's: sellers allowed, but only on their own conversations
 
 
 PROBES = {
@@ -47,6 +50,9 @@ PROBES = {
     "marketing:template-detail": Probe("post", "/marketing/templates/{template}/", (("stage", ""),)),
     "marketing:template-variables": Probe("post", "/marketing/templates/{template}/variables/"),
     "marketing:rule-list": Probe("get", "/marketing/rules/"),
+    "marketing:conversation-template": Probe(
+        "post", "/marketing/conversations/{conversation}/template/", (("template", "{template}"),), chat=True
+    ),
     "marketing:rule-new": Probe("post", "/marketing/rules/new/", (("name", "x"),)),
     "marketing:rule-edit": Probe("post", "/marketing/rules/{rule}/", (("name", "x"),)),
 }
@@ -78,6 +84,7 @@ def acme_world(acme):
             name="secret rule", trigger="no_reply", trigger_hours=1, action="tag", params={"tag": "x"}
         ).pk,
         "page": MetaPage.objects.create(tenant=acme, page_id="4040", name="secret page").pk,
+        "conversation": make_conversation(acme, phone="+34611999888").pk,
     }
     db.set_schema_to_public()
     return ids
@@ -85,7 +92,7 @@ def acme_world(acme):
 
 def _send(client, probe: Probe, ids: dict):
     url = probe.url.format(**ids)
-    data = dict(probe.data)
+    data = {key: value.format(**ids) for key, value in probe.data}
     return client.get(url) if probe.method == "get" else client.post(url, data)
 
 
@@ -97,6 +104,7 @@ def _unchanged(acme, ids):
     assert LeadForm.objects.count() == 1
     assert AutomationRule.objects.count() == 1
     assert MetaPage.objects.filter(pk=ids["page"]).exists()
+    assert not Message.objects.filter(conversation_id=ids["conversation"]).exists()
     db.set_schema_to_public()
 
 
@@ -107,6 +115,8 @@ def test_refused_roles_get_403(name, role, acme, acme_world, make_member, client
     response = _send(client_for(make_member(acme, role)), probe, acme_world)
     if probe.public:
         assert response.status_code == 200
+    elif probe.chat and role == Role.SELLER:
+        assert response.status_code == 404  # not this seller's conversation
     else:
         assert response.status_code == 403
         assert b"secret" not in response.content

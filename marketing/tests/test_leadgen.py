@@ -18,7 +18,7 @@ from marketing.services.leadgen import leadgen_process
 from marketing.tests.conftest import APP_SECRET
 from tenants.models import MetaPage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def payload(leadgen_id: str = "900", page_id: str = "777", ad_id: str = "a1") -> dict:

@@ -25,7 +25,7 @@ from marketing.services.templates import (
 )
 from tenants.models import Role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 TEMPLATE_JSON = {
     "id": "t1",
@@ -284,3 +284,57 @@ def test_another_company_sees_none_of_acmes_templates_or_rules(acme, globex_owne
     assert client.get(f"/marketing/rules/{rule.pk}/").status_code == 404
     assert b"secret" not in client.get("/marketing/templates/").content
     assert b"secret" not in client.get("/marketing/rules/").content
+
+
+# The inbox composer (chats) ------------------------------------------------------------------------------
+
+
+def test_the_composer_offers_and_sends_templates_when_the_window_is_closed(acme, owner, client_for):
+    from chats.models import Message
+    from chats.tests.factories import make_conversation
+
+    db.set_tenant(acme)
+    template = WhatsAppTemplate.objects.create(
+        name="welcome",
+        language="es",
+        status="APPROVED",
+        components=TEMPLATE_JSON["components"],
+        variables=["first_name"],
+    )
+    conversation = make_conversation(acme, phone="+34611555444", inbound_ago=None)
+    Lead.objects.filter(pk=conversation.lead_id).update(first_name="Rosa")
+    db.set_schema_to_public()
+    client = client_for(owner)
+    response = client.post(
+        f"/marketing/conversations/{conversation.pk}/template/", {"template": template.pk}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    db.set_tenant(acme)
+    message = Message.objects.get(conversation=conversation)
+    assert message.kind == "template"
+    assert message.payload["template"]["name"] == "welcome"
+    assert message.payload["template"]["components"][0]["parameters"][0]["text"] == "Rosa"
+    assert TemplateSend.objects.filter(lead_id=conversation.lead_id, status="sent").count() == 1
+    OptOut.objects.create(lead_id=conversation.lead_id)
+    db.set_schema_to_public()
+    refused = client.post(
+        f"/marketing/conversations/{conversation.pk}/template/", {"template": template.pk}, HTTP_HX_REQUEST="true"
+    )
+    assert refused.status_code == 422
+    assert b"opted out" in refused.content
+    db.set_tenant(acme)
+    assert Message.objects.filter(conversation=conversation).count() == 1
+
+
+def test_batch_sends_reach_the_leads_conversation_through_chats(tenant, template):
+    from chats.models import Message
+    from chats.tests.factories import make_conversation
+
+    conversation = make_conversation(tenant, phone="+34611555333", inbound_ago=None)
+    lonely = LeadFactory(phone="+34611555222")
+    assert (
+        template_send_to_lead(tenant=tenant, template=template, lead=conversation.lead, actor=None, key="b1") == "sent"
+    )
+    assert template_send_to_lead(tenant=tenant, template=template, lead=lonely, actor=None, key="b2") == "failed"
+    assert Message.objects.get(conversation=conversation).idempotency_key == "marketing:b1"
+    assert "no WhatsApp conversation" in TemplateSend.objects.get(key="b2").detail

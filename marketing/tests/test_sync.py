@@ -13,7 +13,7 @@ from django.utils import timezone
 from marketing.models import Ad, AdAccount, AdSet, Campaign, Insight, MetaConnection
 from marketing.services.sync import company_sync
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_sync_reads_objects_and_insights_with_string_numbers(tenant, connected, graph_server):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from core.errors import ApplicationError
 from crm.models import Lead, Stage
@@ -20,6 +22,7 @@ from marketing.services import templates as services
 from marketing.services.rules import rule_preview, rule_save
 from marketing.views.common import MARKETERS, seller_choices
 from tenants.access import roles_required
+from tenants.models import Role
 
 
 @roles_required(*MARKETERS)
@@ -147,7 +150,38 @@ def rule_edit_view(request, pk: int | None = None):
     return TemplateResponse(request, "marketing/rule_edit.html", context, status=400 if form.errors else 200)
 
 
+@roles_required(Role.OWNER, Role.SELLER)
+@require_POST
+def conversation_template_view(request, pk: int):
+    """The inbox composer's template button (chats/_composer_templates.html): answers in its result area."""
+    from chats.selectors import conversation_for
+
+    conversation = conversation_for(membership=request.membership, conversation_id=pk)
+    if conversation is None:
+        raise Http404
+    template = WhatsAppTemplate.objects.filter(pk=request.POST.get("template") or 0).first()
+    try:
+        if template is None:
+            raise ApplicationError(_("Choose a template."))
+        message = services.template_send_in_conversation(
+            tenant=request.tenant, template=template, conversation=conversation, actor=request.user
+        )
+    except ApplicationError as error:
+        if request.htmx:
+            context = {"error": error.message, "conversation": conversation}
+            return TemplateResponse(request, "chats/inbox.html#composer-error", context, status=422)
+        messages.error(request, error.message)
+        return redirect("chats:conversation", pk)
+    if request.htmx:
+        response = TemplateResponse(
+            request, "chats/inbox.html#sent", {"message": message, "conversation": conversation}
+        )
+        return trigger_client_event(response, "chats:sent", {})
+    return redirect("chats:conversation", pk)
+
+
 urlpatterns = [
+    path("conversations/<int:pk>/template/", conversation_template_view, name="conversation-template"),
     path("templates/", template_list_view, name="template-list"),
     path("templates/<int:pk>/", template_detail_view, name="template-detail"),
     path("templates/<int:pk>/variables/", template_variables_view, name="template-variables"),

@@ -21,8 +21,9 @@ def marketing_cleanup(leads):
     yield
 
     def delete():
-        from marketing.models import AdAccount, AutomationRule, FormSubmission, LeadForm, MetaConnection
+        from marketing.models import AdAccount, AutomationRule, FormSubmission, LeadForm, MetaConnection, RuleFiring
 
+        RuleFiring.objects.all().delete()
         FormSubmission.objects.all().delete()
         LeadForm.objects.all().delete()
         AutomationRule.objects.all().delete()
@@ -135,3 +136,56 @@ def test_a_public_form_answer_appears_live_on_the_board(site, people, person, le
     assert (lead["source"], lead["utm_source"], lead["utm_campaign"]) == ("website", "newsletter", "winter")
     expect(board_page.locator(f"#card-{lead['pk']}")).to_contain_text("Vera")
     assert board_page.evaluate("window.sameDocument === true")
+
+
+def test_an_owner_creates_a_rule_previews_it_and_sees_it_fire_once(
+    site, people, person, leads, worker, marketing_cleanup
+):
+    owner = people.member("mrules", "Rita Rules", {"acme": Role.OWNER})
+
+    def make_form():
+        from marketing.models import LeadForm
+
+        return LeadForm.objects.create(name="Rules form", slug="rules-form", fields=["first_name"])
+
+    leads.read(make_form)
+    earlier = leads.create(phone="+34611000404", first_name="Earl", source="website")
+    context = person()
+    people.sign_in(context, owner, "acme")
+    page = context.new_page()
+
+    # when she creates a rule tagging the leads that arrive from a form
+    page.goto(site.url("acme", "/marketing/rules/new/"))
+    page.get_by_label("Name").fill("Tag web leads")
+    page.get_by_label("When").select_option("lead_from_ad")
+    page.get_by_label("Then").select_option("tag")
+    page.locator("#id_tag").fill("web")
+    page.get_by_role("button", name="Save").click()
+
+    # then the dry run names the recent web lead, and nothing was done to it
+    preview = page.get_by_test_id("rule-preview")
+    expect(preview.locator(f'li[data-lead="{earlier.pk}"]')).to_contain_text("Earl")
+    assert leads.read(lambda: list(earlier.tags.values_list("name", flat=True))) == []
+
+    # when a visitor answers a form, the worker fires the rule on the new lead, once
+    visitor = person().new_page()
+    visitor.goto(site.url("acme", "/marketing/f/rules-form/"))
+    visitor.get_by_label("Phone").fill("+34 611 000 505")
+    visitor.get_by_label("First name").fill("Nora")
+    visitor.get_by_role("button", name="Send").click()
+    expect(visitor.get_by_test_id("form-thanks")).to_be_visible()
+
+    def fired():
+        from crm.models import Lead
+        from marketing.models import RuleFiring
+
+        lead = Lead.objects.get(phone="+34611000505")
+        return list(lead.tags.values_list("name", flat=True)), RuleFiring.objects.filter(lead_id=lead.pk).count()
+
+    deadline = timezone.now() + timezone.timedelta(seconds=20)
+    while leads.read(fired)[1] == 0 and timezone.now() < deadline:
+        page.wait_for_timeout(250)
+    assert leads.read(fired) == (["web"], 1)
+    page.goto(site.url("acme", "/marketing/rules/"))
+    expect(page.get_by_test_id("firing-list").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_test_id("firing-list")).to_contain_text("Tag web leads")
