@@ -66,6 +66,13 @@ def test_sellers_are_reminded_30_minutes_before_and_again_after_a_move(clock, se
     assert texts[1].startswith("At 11:00")
 
 
+@pytest.fixture
+def only_test_hooks(monkeypatch):
+    """Other apps register their own lead reminders (marketing's appointment rules): count only ours."""
+    monkeypatch.setattr(reminders, "_lead_reminders", {})
+
+
+@pytest.mark.usefixtures("only_test_hooks")
 def test_lead_reminder_hooks_run_once_per_appointment(clock, service, madrid, seller_a, lead):
     calls = []
     reminders.register_lead_reminder(
@@ -91,6 +98,7 @@ def test_lead_reminder_hooks_run_once_per_appointment(clock, service, madrid, se
     assert calls == [(madrid.pk, appointment.pk)]
 
 
+@pytest.mark.usefixtures("only_test_hooks")
 def test_a_failing_hook_is_tried_again_later(clock, service, madrid, seller_a, lead):
     attempts = []
 
