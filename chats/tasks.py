@@ -57,3 +57,26 @@ def sandbox_status_task(phone_number_id: str, wamid: str, status: str, recipient
 
     body = status_body(phone_number_id=phone_number_id, wamid=wamid, status=status, recipient=recipient)
     return accept_cloud(body, cloud_signature(body, sandbox_secret(phone_number_id))).status
+
+
+@shared_task(acks_late=True)
+def webhook_sweep_task() -> int:
+    """Every minute, in each company: deliveries stored more than a minute ago and still waiting (their
+    task was never sent: the web process stopped right after answering, or the broker was down) are sent
+    to be processed. Processing twice is harmless (event_process skips what is done)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chats.webhooks.intake import enqueue
+    from webhooks.models import WebhookEvent
+
+    tenant = current_tenant()
+    stale = WebhookEvent.objects.filter(
+        tenant_id=tenant.pk, status=WebhookEvent.Status.RECEIVED, received_at__lt=timezone.now() - timedelta(minutes=1)
+    ).values_list("pk", flat=True)[:500]
+    count = 0
+    for event_id in stale:
+        enqueue(tenant=tenant, event_id=event_id)
+        count += 1
+    return count

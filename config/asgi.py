@@ -11,12 +11,14 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from chats.webhooks.asgi import WebhookFastPath  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.asgi import SameOriginValidator, TenantWebsocketMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Provider webhook POSTs skip Django's sync middleware (chats/webhooks/asgi.py); the rest is Django.
+        "http": WebhookFastPath(django_asgi_app),
         "websocket": SameOriginValidator(
             TenantWebsocketMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),

@@ -127,29 +127,71 @@ class Outcome:
     status: int
     event_id: int | None = None
     duplicate: bool = False
+    # Set when the caller said it enqueues the processing itself (after answering): the company to send
+    # it in. None: nothing to enqueue (refused, a redelivery, or kept with an error).
+    tenant: object | None = None
 
 
-def _store(*, route: Route, provider: str, dedupe_key: str, kind: str, body: bytes, error: str) -> Outcome:
-    """INSERT ... ON CONFLICT DO NOTHING: one row per delivery key, even for concurrent redeliveries."""
+@dataclass(frozen=True)
+class Checked:
+    """A delivery whose signature matched, ready to store."""
+
+    route: Route
+    provider: str
+    dedupe_key: str
+    kind: str
+    body: bytes
+    error: str
+
+
+INSERT = (
+    "INSERT INTO public.webhooks_webhookevent "
+    "(provider, dedupe_key, tenant_id, phone_number_id, kind, body, status, error, attempts, received_at) "
+    "VALUES {values} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+)
+
+
+def store_many(items: list[Checked]) -> list[Outcome]:
+    """Stores checked deliveries in one transaction (one commit, so one disk flush, for the lot) with
+    INSERT ... ON CONFLICT DO NOTHING: one row per delivery key, even for concurrent redeliveries; a key
+    already stored, or repeated in `items`, is a duplicate. Each outcome carries the company to send the
+    processing task in (None when there is nothing to process)."""
     from webhooks.models import WebhookEvent
 
-    status = WebhookEvent.Status.FAILED if error else WebhookEvent.Status.RECEIVED
+    if not items:
+        return []
+    firsts: dict[str, Checked] = {}
+    for item in items:
+        firsts.setdefault(item.dedupe_key, item)
+    params: list = []
+    for item in firsts.values():
+        status = WebhookEvent.Status.FAILED if item.error else WebhookEvent.Status.RECEIVED
+        params += [
+            item.provider, item.dedupe_key, item.route.tenant.pk, item.route.phone_number_id, item.kind[:64],
+            item.body, status, item.error,
+        ]  # fmt: skip
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, 0, now())"] * len(firsts))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(INSERT.format(values=values), params)
+        inserted = {key: pk for pk, key in cursor.fetchall()}
+    outcomes = []
+    for item in items:
+        pk = inserted.pop(item.dedupe_key, None)
+        if pk is None:
+            outcomes.append(Outcome(status=200, duplicate=True))
+        else:
+            outcomes.append(Outcome(status=200, event_id=pk, tenant=None if item.error else item.route.tenant))
+    return outcomes
+
+
+def _store(item: Checked, *, defer: bool) -> Outcome:
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO public.webhooks_webhookevent "
-                "(provider, dedupe_key, tenant_id, phone_number_id, kind, body, status, error, attempts, received_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, now()) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-                [provider, dedupe_key, route.tenant.pk, route.phone_number_id, kind[:64], body, status, error],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            return Outcome(status=200, duplicate=True)
-        event_id = row[0]
-        if not error:
-            tenant = route.tenant
+        outcome = store_many([item])[0]
+        if outcome.tenant is not None and not defer:
+            tenant, event_id = outcome.tenant, outcome.event_id
             transaction.on_commit(lambda: enqueue(tenant=tenant, event_id=event_id))
-    return Outcome(status=200, event_id=event_id)
+            return Outcome(status=200, event_id=event_id)
+    return outcome
 
 
 def enqueue(*, tenant, event_id: int, replay: bool = False) -> None:
@@ -159,8 +201,8 @@ def enqueue(*, tenant, event_id: int, replay: bool = False) -> None:
         webhook_event_task.delay(event_id, replay)
 
 
-def accept_cloud(body: bytes, signature: str) -> Outcome:
-    """A Cloud API (or sandbox) delivery: 403 unless signed by the receiving number's company."""
+def check_cloud(body: bytes, signature: str) -> Checked | Outcome:
+    """A Cloud API (or sandbox) delivery signed by the receiving number's company, or a 403 outcome."""
     try:
         data = json.loads(body)
         entries = data.get("entry") or []
@@ -179,10 +221,10 @@ def accept_cloud(body: bytes, signature: str) -> Outcome:
         key, kind, error = delivery.dedupe_key, delivery.kind, ""
     except PayloadError as exc:
         key, kind, error = f"cloud:{hashlib.sha256(body).hexdigest()}", "unreadable", f"unreadable payload: {exc}"
-    return _store(route=route, provider=route.provider, dedupe_key=key, kind=kind, body=body, error=error)
+    return Checked(route=route, provider=route.provider, dedupe_key=key, kind=kind, body=body, error=error)
 
 
-def accept_ycloud(body: bytes, signature: str) -> Outcome:
+def check_ycloud(body: bytes, signature: str) -> Checked | Outcome:
     try:
         data = json.loads(body)
         number = ycloud_number(data) if isinstance(data, dict) else ""
@@ -196,7 +238,19 @@ def accept_ycloud(body: bytes, signature: str) -> Outcome:
         key, kind, error = delivery.dedupe_key, delivery.kind, ""
     except PayloadError as exc:
         key, kind, error = f"ycloud:{hashlib.sha256(body).hexdigest()}", "unreadable", f"unreadable payload: {exc}"
-    return _store(route=route, provider=YCLOUD, dedupe_key=key, kind=kind, body=body, error=error)
+    return Checked(route=route, provider=YCLOUD, dedupe_key=key, kind=kind, body=body, error=error)
+
+
+def accept_cloud(body: bytes, signature: str, *, defer: bool = False) -> Outcome:
+    """Checks and stores one Cloud API (or sandbox) delivery. Without `defer`, its processing task is sent
+    when the transaction commits; with it, the caller sends it (the outcome names the company)."""
+    checked = check_cloud(body, signature)
+    return checked if isinstance(checked, Outcome) else _store(checked, defer=defer)
+
+
+def accept_ycloud(body: bytes, signature: str, *, defer: bool = False) -> Outcome:
+    checked = check_ycloud(body, signature)
+    return checked if isinstance(checked, Outcome) else _store(checked, defer=defer)
 
 
 def verify_token_matches(token: str) -> bool:

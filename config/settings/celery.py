@@ -41,6 +41,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=20),
         "options": {"spread": 1800},
     },
+    # WhatsApp deliveries stored but never sent to the worker (chats.tasks.webhook_sweep_task).
+    "chats-webhook-sweep": {
+        "task": "chats.tasks.webhook_sweep_task",
+        "schedule": crontab(),
+        "options": {"spread": 30},
+    },
     # Reads invoices and deliveries back from each company's Odoo (posted, paid, cancelled).
     "odoo-pull": {
         "task": "odoo_sync.tasks.pull_task",

@@ -1,11 +1,13 @@
 """Measures the WhatsApp webhook: accepted deliveries per second and their latency, and the time from an
 inbound delivery to its message reaching an open inbox socket (the AI agent off).
 
-    python manage.py bench_webhooks --deliveries 3000 --concurrency 32 --samples 40 [--url http://127.0.0.1:8000]
+    python manage.py bench_webhooks --deliveries 3000 --concurrency 32 --samples 40 [--web-processes 2]
+                                    [--url http://127.0.0.1:8000]
 
 Creates a throwaway company `bench-<random>` with a sandbox number (webhooks signed like the Cloud API),
 starts Daphne on a free loopback port (unless --url names a running server) and a Celery worker on a
-queue of its own, then:
+queue of its own (`--web-processes N` starts N Daphnes on their own ports and spreads the connections
+over them, as a balancer in front of N web processes would), then:
 1. POSTs `--deliveries` signed deliveries (half texts, a quarter voice notes, a quarter statuses) from
    `--concurrency` keep-alive connections and reports accepted deliveries/s and p50/p99 latency;
 2. waits until the worker has processed them all (deliveries processed/s);
@@ -33,7 +35,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
+from django_tenants.utils import tenant_context
 
+from chats.models import Message
 from chats.simulator import inbound_body
 from chats.webhooks.intake import cloud_signature, sandbox_secret
 from crm.management.commands.bench_crm import drop_bench_tenant
@@ -95,14 +99,14 @@ def _request(body: bytes, secret: str, host: str) -> bytes:
     return head.encode() + body
 
 
-async def _load(port: int, host: str, bodies: list[bytes], secret: str, concurrency: int):
+async def _load(ports: list[int], host: str, bodies: list[bytes], secret: str, concurrency: int):
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     queue: asyncio.Queue = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(_request(body, secret, host))
 
-    async def connection_loop():
+    async def connection_loop(port: int):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while True:
@@ -120,7 +124,7 @@ async def _load(port: int, host: str, bodies: list[bytes], secret: str, concurre
             writer.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(connection_loop() for _ in range(concurrency)))
+    await asyncio.gather(*(connection_loop(ports[n % len(ports)]) for n in range(concurrency)))
     return time.perf_counter() - started, latencies, statuses
 
 
@@ -212,6 +216,12 @@ class Command(BaseCommand):
             "--url", default="", help="A running server (http://127.0.0.1:8000); default: start Daphne."
         )
         parser.add_argument("--worker-concurrency", type=int, default=2)
+        parser.add_argument(
+            "--web-processes",
+            type=int,
+            default=1,
+            help="Daphne processes (each on its own port, as behind a balancer).",
+        )
         parser.add_argument("--debug", action="store_true", help="Run the started server with DEBUG on.")
         parser.add_argument("--drain-timeout", type=float, default=300.0)
         parser.add_argument("--keep", action="store_true")
@@ -240,15 +250,15 @@ class Command(BaseCommand):
         processes: list[subprocess.Popen] = []
         try:
             if options["url"]:
-                port = int(options["url"].rsplit(":", 1)[1].strip("/"))
+                ports = [int(options["url"].rsplit(":", 1)[1].strip("/"))]
                 server = "given"
             else:
-                port = _free_port()
-                env["SITE_PORT"] = str(port)
-                processes.append(self._start_daphne(port, env))
-                server = "daphne (1 process)"
+                ports = [_free_port() for _ in range(max(1, options["web_processes"]))]
+                env["SITE_PORT"] = str(ports[0])
+                processes.extend(self._start_daphne(port, env) for port in ports)
+                server = f"daphne ({len(ports)} process{'es' if len(ports) > 1 else ''})"
             processes.append(self._start_worker(queue, options["worker_concurrency"], env))
-            report = self._run(tenant, owner, number_id, port, options)
+            report = self._run(tenant, owner, number_id, ports, options)
             report.update(server=server, worker_concurrency=options["worker_concurrency"], cpus=os.cpu_count())
         finally:
             for process in processes:
@@ -263,6 +273,23 @@ class Command(BaseCommand):
                 WhatsAppNumber.objects.filter(tenant=tenant).delete()
                 drop_bench_tenant(tenant, user_ids=[owner.pk])
         self.stdout.write(json.dumps(report, indent=2))
+
+    def _store_cost(self, number_id: str, secret: str, count: int = 200) -> float:
+        """What checking and storing one delivery costs here, in this process, one after the other (no web
+        server): the floor under the webhook's latency. The rows are deleted again."""
+        from chats.webhooks import intake
+
+        bodies = [
+            inbound_body(phone_number_id=number_id, phone="+34600000001", name="Store", text=f"store {n}")
+            for n in range(count)
+        ]
+        ids = []
+        started = time.perf_counter()
+        for body in bodies:
+            ids.append(intake.accept_cloud(body, cloud_signature(body, secret), defer=True).event_id)
+        seconds = time.perf_counter() - started
+        WebhookEvent.objects.filter(pk__in=ids).delete()
+        return round(seconds / count * 1000, 2)
 
     def _start_daphne(self, port: int, env: dict) -> subprocess.Popen:
         import urllib.error
@@ -301,7 +328,7 @@ class Command(BaseCommand):
                 raise CommandError("the bench's Celery worker did not start")
         return process
 
-    def _run(self, tenant, owner, number_id: str, port: int, options) -> dict:
+    def _run(self, tenant, owner, number_id: str, ports: list[int], options) -> dict:
         secret = sandbox_secret(number_id)
         host = settings.BASE_DOMAIN
         bodies = []
@@ -315,27 +342,33 @@ class Command(BaseCommand):
                 bodies.append(
                     inbound_body(phone_number_id=number_id, phone=phone, name="Bench Lead", text=f"hello {n}")
                 )
-        seconds, latencies, statuses = asyncio.run(_load(port, host, bodies, secret, options["concurrency"]))
+        store_ms = self._store_cost(number_id, secret)
+        seconds, latencies, statuses = asyncio.run(_load(ports, host, bodies, secret, options["concurrency"]))
         accepted = statuses.get(200, 0)
         started = time.perf_counter()
         deadline = started + options["drain_timeout"]
         pending = WebhookEvent.objects.filter(tenant=tenant, status=WebhookEvent.Status.RECEIVED)
         while pending.exists() and time.perf_counter() < deadline:
             time.sleep(0.25)
+        with tenant_context(tenant):  # the voice notes' media tasks too
+            downloading = Message.objects.filter(media_state=Message.MediaState.PENDING)
+            while downloading.exists() and time.perf_counter() < deadline:
+                time.sleep(0.25)
         drained = time.perf_counter() - started
         processed = WebhookEvent.objects.filter(tenant=tenant).exclude(status=WebhookEvent.Status.RECEIVED).count()
         client = Client()
         client.force_login(owner)
         cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-        tenant_host = f"{tenant.slug}.{settings.BASE_DOMAIN}:{port}"
+        tenant_host = f"{tenant.slug}.{settings.BASE_DOMAIN}:{ports[0]}"
         timings, missed = asyncio.run(
-            _inbox_latency(port, host, tenant_host, cookie, number_id, secret, options["samples"])
+            _inbox_latency(ports[0], host, tenant_host, cookie, number_id, secret, options["samples"])
         )
         return {
             "deliveries": len(bodies),
             "concurrency": options["concurrency"],
             "statuses": statuses,
             "accepted_per_second": round(accepted / seconds, 1),
+            "store_only_ms_per_delivery": store_ms,
             "latency_ms": {
                 "p50": percentile(latencies, 0.5),
                 "p99": percentile(latencies, 0.99),
