@@ -155,7 +155,7 @@ def _with_alternatives(text: str, ctx: AgentContext) -> str:
         return text
     times = _times(ctx.pending_alternatives, tenant=ctx.tenant, language=ctx.language)
     with translation.override(ctx.language):
-        offer = _("That time has just been taken. These are free: %(times)s. Which one suits you?") % {
+        offer = _("That time cannot be booked. These times are free: %(times)s. Which one suits you?") % {
             "times": "; ".join(times)
         }
     return f"{text}\n\n{offer}".strip()
