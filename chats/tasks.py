@@ -14,12 +14,21 @@ logger = logging.getLogger(__name__)
 SEND_MAX_RETRIES = 6
 
 
-@shared_task(acks_late=True, autoretry_for=(), max_retries=0)
-def webhook_event_task(event_id: int, replay: bool = False) -> str:
-    """Turns one stored webhook delivery into messages and statuses (chats.services.event_process)."""
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def webhook_event_task(self, event_id: int, replay: bool = False) -> str:
+    """Turns one stored webhook delivery into messages and statuses (chats.services.event_process). A
+    status can overtake the send that it reports on (the provider's webhook before its API answer is
+    recorded): a delivery that failed only on statuses of unknown messages is tried again a little later."""
     from chats.services import event_process
+    from webhooks.models import WebhookEvent
 
-    return event_process(tenant=current_tenant(), event_id=event_id, replay=replay)
+    outcome = event_process(tenant=current_tenant(), event_id=event_id, replay=True if self.request.retries else replay)
+    if outcome == WebhookEvent.Status.FAILED and self.request.retries < self.max_retries:
+        error = WebhookEvent.objects.filter(pk=event_id).values_list("error", flat=True).first() or ""
+        lines = [line for line in error.splitlines() if line]
+        if lines and all(line.startswith("status ") and "unknown message" in line for line in lines):
+            raise self.retry(countdown=15 * (self.request.retries + 1))
+    return outcome
 
 
 @shared_task(bind=True, acks_late=True, max_retries=SEND_MAX_RETRIES)

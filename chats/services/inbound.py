@@ -52,10 +52,17 @@ def event_process(*, tenant, event_id: int, replay: bool = False) -> str:
                         message_receive(tenant=tenant, provider=event.provider, item=item)
                 except (ApplicationError, ValueError) as error:
                     errors.append(f"message {item.provider_message_id}: {getattr(error, 'message', error)}")
+                except Exception as error:  # kept on the event for a replay, never a task failing forever
+                    logger.exception("inbound message failed", extra={"event": event.pk})
+                    errors.append(f"message {item.provider_message_id}: {type(error).__name__}: {error}")
             for status in delivery.statuses:
-                with transaction.atomic():
-                    if status_apply(tenant=tenant, item=status) is None:
-                        errors.append(f"status {status.status} for unknown message {status.provider_message_id}")
+                try:
+                    with transaction.atomic():
+                        if status_apply(tenant=tenant, item=status) is None:
+                            errors.append(f"status {status.status} for unknown message {status.provider_message_id}")
+                except Exception as error:
+                    logger.exception("status failed", extra={"event": event.pk})
+                    errors.append(f"status {status.provider_message_id}: {type(error).__name__}: {error}")
         event.status = WebhookEvent.Status.FAILED if errors else WebhookEvent.Status.PROCESSED
         event.error = "\n".join(errors)[:10_000]
         event.processed_at = timezone.now()

@@ -131,7 +131,9 @@ def run_tasks(monkeypatch):
                     from chats.services.media import media_download
 
                     return media_download(tenant=tenant, message_id=args[0])
-                return task.run(*args)
+                from chats.services import event_process
+
+                return event_process(tenant=tenant, event_id=args[0], replay=args[1] if len(args) > 1 else False)
 
         return delay
 

@@ -375,3 +375,32 @@ def test_a_signed_but_malformed_delivery_is_kept_with_its_error(
     assert event.status == "failed"
     assert "a message without id or sender" in event.error
     assert queued == []
+
+
+def test_a_status_that_overtakes_its_send_is_tried_again(numbers, post_cloud, queued, acme):
+    from chats.tasks import webhook_event_task
+
+    now = str(int(time.time()))
+    post_cloud(cloud_payload(statuses=[{"id": "wamid.LATE", "status": "delivered", "timestamp": now}]))
+    event = WebhookEvent.objects.get()
+    with tenant_context(acme):
+        result = webhook_event_task.apply(args=[event.pk])
+    event.refresh_from_db()
+    assert result.get(propagate=False) == "failed"
+    assert event.attempts == 4  # the first try and three retries (eager: no waiting)
+    assert event.status == "failed"
+
+
+def test_a_message_that_fails_to_process_does_not_fail_the_task(numbers, post_cloud, run_tasks, monkeypatch, acme):
+    def broken(**kwargs):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr("chats.services.inbound.message_receive", broken)
+    post_cloud(cloud_payload(message("text", {"body": "hi"}, mid="w-broken")))
+    event = WebhookEvent.objects.get()
+    from chats.services import event_process
+
+    with tenant_context(acme):
+        assert event_process(tenant=acme, event_id=event.pk) == "failed"
+    event.refresh_from_db()
+    assert "RuntimeError: database hiccup" in event.error

@@ -101,7 +101,7 @@ def test_a_simulated_inbound_message_appears_live_in_an_open_inbox(
     screenshot(page, "chats-inbox")
 
 
-def test_a_seller_replies_and_sees_the_delivery_ticks(site, people, person, leads, sandbox, worker):
+def test_a_seller_replies_and_sees_the_delivery_ticks(site, people, person, leads, sandbox, worker, screenshot):
     seller = people.member("seller", "Sam Seller", {"acme": "seller"})
     lead = leads.create(phone="+34655123456", seller=seller, first_name="Rosa")
     conversation = conversation_for(leads, lead)
@@ -127,6 +127,7 @@ def test_a_seller_replies_and_sees_the_delivery_ticks(site, people, person, lead
     expect(bubble).to_have_attribute("data-status", "delivered")
     expect(bubble.locator('[data-testid="ticks"]')).to_have_text("✓✓")
     assert page.evaluate("window.sameDocument === true")
+    screenshot(page, "chats-conversation")
 
 
 def test_taking_over_shows_the_silence_timer(site, people, person, leads, sandbox):
