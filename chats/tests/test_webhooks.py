@@ -404,3 +404,36 @@ def test_a_message_that_fails_to_process_does_not_fail_the_task(numbers, post_cl
         assert event_process(tenant=acme, event_id=event.pk) == "failed"
     event.refresh_from_db()
     assert "RuntimeError: database hiccup" in event.error
+
+
+def test_media_is_downloaded_through_the_provider_into_the_companys_files_before_the_hooks_run(
+    numbers, post_cloud, run_tasks, django_capture_on_commit_callbacks, acme
+):
+    import chats.hooks
+    from chats.clients.fakes import FakeWhatsAppClient
+    from chats.clients.whatsapp import MediaFile
+
+    FakeWhatsAppClient.media["1003383421387256"] = MediaFile(content=b"\xff\xd8taj-mahal", mime="image/jpeg")
+    seen = []
+
+    def receiver(*, tenant, message):
+        seen.append((message.kind, message.media_state))
+
+    chats.hooks._receivers.append(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            post_cloud(contract("whatsapp_cloud_webhook_image.json"))
+    finally:
+        chats.hooks._receivers.remove(receiver)
+    assert seen == [("image", "ready")]
+    with tenant_context(acme):
+        image = Message.objects.get()
+        assert (image.media_state, image.media_mime, image.media_size, image.text) == (
+            "ready",
+            "image/jpeg",
+            11,
+            "Taj Mahal",
+        )
+        assert image.media_file.read() == b"\xff\xd8taj-mahal"
+        assert "/acme/chats/" in image.media_file.path  # the tenant storage keeps each company apart
+        image.media_file.delete(save=False)
