@@ -5,20 +5,22 @@ inside the company."""
 
 from __future__ import annotations
 
+from chats.agent import tasks
 from chats.agent.runner import AUDIO_KINDS, IN, SILENT_KINDS, agent_may_answer
 from chats.hooks import on_inbound
 
+# Importing the tasks here registers them in every process, the workers included: Celery's autodiscovery
+# reads `chats.tasks` only, and ChatsConfig.ready() imports this module.
+
 
 def agent_on_inbound(*, tenant, message) -> None:
-    from chats.agent.tasks import agent_reply_task, message_transcribe_task
-
     if message.direction != IN or message.kind in SILENT_KINDS:
         return
     if message.kind in AUDIO_KINDS and not (message.transcript or "").strip():
-        message_transcribe_task.delay(message.pk)
+        tasks.message_transcribe_task.delay(message.pk)
         return
     if agent_may_answer(tenant=tenant, conversation=message.conversation):
-        agent_reply_task.delay(message.conversation_id)
+        tasks.agent_reply_task.delay(message.conversation_id)
 
 
 on_inbound(agent_on_inbound)

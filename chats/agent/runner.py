@@ -155,7 +155,7 @@ def _with_alternatives(text: str, ctx: AgentContext) -> str:
         return text
     times = _times(ctx.pending_alternatives, tenant=ctx.tenant, language=ctx.language)
     with translation.override(ctx.language):
-        offer = _("That time has just been taken. These are free: %(times)s. Which one suits you?") % {
+        offer = _("That time cannot be booked. These times are free: %(times)s. Which one suits you?") % {
             "times": "; ".join(times)
         }
     return f"{text}\n\n{offer}".strip()
@@ -255,7 +255,7 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
     run = AgentRun.objects.create(
         conversation=conversation, trigger_message=pending[-1], messages_read=len(pending), language=language
     )
-    run.read_messages.add(*pending)  # committed at once: no other run reads them again
+    read = list(pending)  # recorded on the run when it ends: a worker dying mid-run leaves them pending
     ctx = AgentContext(tenant=tenant, conversation=conversation, lead=lead, language=language)
     position = 0
     try:
@@ -299,10 +299,11 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
                         )  # fmt: skip
                         messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
                     continue
-                newer = [] if ctx.handed_off else pending_messages(conversation)
+                seen = {message.pk for message in read}
+                newer = [] if ctx.handed_off else [m for m in pending_messages(conversation) if m.pk not in seen]
                 if newer:
                     # The lead wrote again while the agent was thinking: one answer for all of it.
-                    run.read_messages.add(*newer)
+                    read.extend(newer)
                     _transcribe_pending(tenant=tenant, messages=newer)
                     messages.extend({"role": "user", "content": message_text(message)} for message in newer)
                     run.trigger_message = newer[-1]
@@ -332,6 +333,7 @@ def _run(*, tenant, conversation, pending: list) -> Outcome:
         run.outcome = AgentRun.Outcome.FAILED
         _fail_over(ctx, reason=_("The AI agent failed (%(error)s).") % {"error": type(error).__name__})
     finally:
+        run.read_messages.add(*read)
         run.handed_off = ctx.handed_off
         run.finished_at = timezone.now()
         run.cost = run_cost(model=run.model, tokens_in=run.tokens_in, tokens_out=run.tokens_out)

@@ -32,7 +32,20 @@ def conversation_runs(*, conversation):
 def conversation_run_totals(*, conversation) -> RunTotals:
     from chats.models import AgentRun
 
-    row = AgentRun.objects.filter(conversation=conversation).aggregate(
+    return _totals(AgentRun.objects.filter(conversation=conversation))
+
+
+def company_run_totals(*, since) -> RunTotals:
+    """Every run of the company's agent started since `since`: what it read, spent and failed."""
+    from chats.models import AgentRun
+
+    return _totals(AgentRun.objects.filter(started_at__gte=since))
+
+
+def _totals(runs) -> RunTotals:
+    from chats.models import AgentRun
+
+    row = runs.aggregate(
         runs=Count("id"),
         tokens_in=Sum("tokens_in"),
         tokens_out=Sum("tokens_out"),

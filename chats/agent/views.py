@@ -3,22 +3,26 @@ conversation (tool calls, results, tokens, cost, errors)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chats.agent.forms import AgentSettingsForm
-from chats.agent.selectors import conversation_run_totals, conversation_runs
+from chats.agent.selectors import company_run_totals, conversation_run_totals, conversation_runs
 from chats.agent.services import agent_settings_get, agent_settings_update
 from core.errors import ApplicationError
 from tenants.access import roles_required
 from tenants.models import Role
 
 PAGE_SIZE = 20
+TOTALS_DAYS = 30
 
 
 @roles_required(Role.OWNER)
@@ -39,7 +43,13 @@ def agent_settings(request):
             messages.success(request, _("Agent settings saved."))
             return redirect("chats_agent:settings")
     has_key = bool((vault_get(tenant=request.tenant, kind=Credential.Kind.OPENAI) or {}).get("api_key"))
-    context = {"form": form, "has_key": has_key, "model": chat_model_name(request.tenant)}
+    context = {
+        "form": form,
+        "has_key": has_key,
+        "model": chat_model_name(request.tenant),
+        "totals": company_run_totals(since=timezone.now() - timedelta(days=TOTALS_DAYS)),
+        "days": TOTALS_DAYS,
+    }
     return TemplateResponse(request, "chats/agent/settings.html", context)
 
 

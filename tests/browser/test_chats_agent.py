@@ -3,6 +3,8 @@ notification that opens that conversation, where the agent's hand-off shows."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
@@ -11,6 +13,9 @@ from chats.agent.clients import fakes
 from chats.agent.clients.fakes import call, say
 from core.models import Notification
 from tenants.models import Tenant
+from tests.browser import test_chats
+
+sandbox = test_chats.sandbox  # the inbox tests' fixture: a committed sandbox number for acme
 
 pytestmark = pytest.mark.browser
 
@@ -87,3 +92,27 @@ def test_a_handoff_notification_opens_the_conversation(site, people, person, lea
                 Notification.objects.filter(user_id__in=[seller.pk, boss.pk]).delete()
 
         people.committed(forget)
+
+
+def test_the_agent_answers_a_simulated_message_live_through_the_worker(site, people, person, leads, sandbox, worker):
+    """The whole path with real processes: the webhook (Daphne), the worker storing the message and running
+    the agent (the fake model in tests answers a greeting in the lead's language), and the inbox socket."""
+    from tests.browser.test_chats import inbound_body, open_inbox, post_webhook
+
+    owner = people.member("owner", "Olivia Agent", {"acme": "owner"})
+    people.committed(lambda: Tenant.objects.filter(slug="acme").update(ai_enabled=True))
+    try:
+        page = open_inbox(site, people, person, owner)
+        phone = f"+3368{int(time.time() * 1000) % 10_000_000:07d}"
+        body = inbound_body(
+            phone_number_id=sandbox, phone=phone, name="Léa Live", text="Bonjour, je voudrais un rendez-vous jeudi"
+        )
+        assert post_webhook(site, body) == 200
+        row = page.locator('[data-testid="conversation-row"]', has_text="Léa Live")
+        expect(row).to_be_visible()
+        row.click()
+        thread = page.get_by_test_id("chat-thread")
+        expect(thread.get_by_text(fakes.GREETINGS["fr"])).to_be_visible()
+        expect(page.get_by_test_id("agent-panel").locator(".agent-run.outcome-replied")).to_have_count(1)
+    finally:
+        people.committed(lambda: Tenant.objects.filter(slug="acme").update(ai_enabled=False))

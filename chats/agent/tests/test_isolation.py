@@ -75,6 +75,16 @@ def test_agent_panel_on_the_conversation_shows_to_owners_only(answered, owner, s
     assert b"book_appointment" not in seller_page.content
 
 
+def test_agent_settings_page_totals_count_only_this_companys_runs(answered, owner, globex_owner, client_for, english):
+    from chats.models import AgentRun
+
+    run = AgentRun.objects.get()
+    page = client_for(owner).get("/chats/agent/settings/").content.decode()
+    assert f"1 run · {run.tokens_in} in / {run.tokens_out} out tokens · ${run.cost:.4f}" in page
+    globex_page = client_for(globex_owner).get("/chats/agent/settings/").content.decode()
+    assert 'data-testid="agent-company-totals">0 runs · 0 in / 0 out tokens' in globex_page
+
+
 def test_agent_settings_page(owner, seller, globex_owner, client_for, acme, tenant, english):
     client = client_for(owner)
     assert client.get("/chats/agent/settings/").status_code == 200

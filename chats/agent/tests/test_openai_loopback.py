@@ -32,9 +32,10 @@ class FakeOpenAI(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        FakeOpenAI.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-        time.sleep(FakeOpenAI.delay)
-        answer = FakeOpenAI.answers.pop(0)
+        state = type(self)  # one class per test: a late thread of an earlier test never takes this test's answers
+        state.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+        time.sleep(state.delay)
+        answer = state.answers.pop(0)
         data = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -66,14 +67,14 @@ def completion(*, content=None, tool_calls=None, prompt_tokens=100, completion_t
 
 @pytest.fixture
 def openai_server(settings):
-    FakeOpenAI.answers, FakeOpenAI.requests, FakeOpenAI.delay = [], [], 0.0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
+    handler = type("FakeOpenAIOfThisTest", (FakeOpenAI,), {"answers": [], "requests": [], "delay": 0.0})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     settings.CHATS_AGENT_LLM = "real"
     settings.CHATS_TRANSCRIBER = "real"
     settings.CHATS_OPENAI_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield FakeOpenAI
+    yield handler
     server.shutdown()
     server.server_close()
 

@@ -106,3 +106,23 @@ def test_a_voice_note_is_transcribed_even_with_the_agent_off(
         assert not Message.objects.filter(direction="out").exists()
         assert not AgentRun.objects.exists()
     assert model.received == []
+
+
+def test_a_worker_process_knows_the_agents_tasks():
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    code = (
+        "import django; django.setup(); from config.celery import app; app.loader.import_default_modules(); "
+        "print(sorted(name for name in app.tasks if name.startswith('chats.agent.')))"
+    )
+    env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=settings.BASE_DIR
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == (
+        "['chats.agent.tasks.agent_reply_task', 'chats.agent.tasks.message_transcribe_task']"
+    )
