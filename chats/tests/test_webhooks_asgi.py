@@ -4,6 +4,7 @@ task sent after answering; and the sweep of deliveries whose processing task was
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,13 @@ from chats.tests.conftest import APP_SECRET, contract
 from chats.webhooks import intake
 from chats.webhooks.intake import Outcome, cloud_signature
 from webhooks.models import WebhookEvent
+
+
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: the test thread may already carry an event loop (an earlier
+    test's, in a whole-suite run), and asyncio.run refuses to start inside one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def run_app(body: bytes, signature: str, host: str = "localhost", path: str = "/webhooks/whatsapp/cloud/") -> dict:
@@ -34,7 +42,7 @@ def run_app(body: bytes, signature: str, host: str = "localhost", path: str = "/
 
     headers = [(b"host", host.encode()), (b"x-hub-signature-256", signature.encode())]
     scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
-    asyncio.run(fast.WebhookFastPath(django)(scope, receive, send))
+    run_async(fast.WebhookFastPath(django)(scope, receive, send))
     return {"status": sent[0]["status"], "django": bool(passed_on)}
 
 
@@ -115,7 +123,7 @@ def test_deliveries_arriving_together_are_committed_together(monkeypatch):
         writer.task.cancel()
         return first, together
 
-    first, together = asyncio.run(scenario())
+    first, together = run_async(scenario())
     assert first.status == 200
     assert [outcome.event_id for outcome in together] == [0, 1, 2, 3, 4]
     assert batches == [1, 5]

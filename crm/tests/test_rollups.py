@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from crm.models import ClosedRollup, ImportJob, Lead, PipelineRollup, RollupConfig, StageFlowRollup, TimelineEntry
@@ -26,6 +27,15 @@ from crm.tests.helpers import csv_bytes
 from tenants.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+
+
+@pytest.fixture(autouse=True)
+def _an_empty_pipeline(tenant):
+    """The browser tests and benchmarks commit leads into the shared test company, which a reused test
+    database keeps: each test here starts from no leads and no rollups (rolled back with the test)."""
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE crm_lead CASCADE")
+    rollups_rebuild()
 
 
 @pytest.fixture
