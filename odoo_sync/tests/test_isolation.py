@@ -85,12 +85,19 @@ def test_another_companys_member_gets_403_on_acmes_host(
     assert odoo_connected.requests == requests_before
 
 
-@pytest.mark.parametrize("name", sorted(PROBES))
-@pytest.mark.parametrize("role", [Role.SELLER, Role.MARKETING, Role.ACCOUNTANT])
+# Accountants send documents to Odoo: the URLs for senders admit them (tested with them elsewhere), so
+# they are probed here only on the owners' URLs.
+REFUSED = [
+    (name, role)
+    for name in sorted(PROBES)
+    for role in (Role.SELLER, Role.MARKETING, Role.ACCOUNTANT)
+    if not (role == Role.ACCOUNTANT and PROBES[name].senders_only)
+]
+
+
+@pytest.mark.parametrize(("name", "role"), REFUSED)
 def test_roles_the_url_does_not_admit_get_403(name, role, acme, acme_ids, make_member, client_for, odoo_connected):
     probe = PROBES[name]
-    if role == Role.ACCOUNTANT and probe.senders_only:
-        pytest.skip("accountants use this URL")
     requests_before = odoo_connected.requests
 
     response = _send(client_for(make_member(acme, role)), probe, acme_ids)
