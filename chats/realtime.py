@@ -19,10 +19,13 @@ def _audience(conversation: Conversation) -> dict:
 def announce_message(*, message: Message, event: str) -> None:
     """MESSAGE_NEW (a bubble to append) or MESSAGE_STATUS (a bubble to replace: ticks, failure, transcript)."""
     conversation = message.conversation
-    html = render_to_string(
-        "chats/partials/_event_message.html",
-        {"message": message, "conversation": conversation, "event": event, "live": True},
-    )
+
+    def html() -> str:
+        return render_to_string(
+            "chats/partials/_event_message.html",
+            {"message": message, "conversation": conversation, "event": event, "live": True},
+        )
+
     publish(
         topic="chats",
         event=event,
@@ -34,7 +37,10 @@ def announce_message(*, message: Message, event: str) -> None:
 
 def announce_conversation(*, conversation: Conversation, event: str = "HANDOFF") -> None:
     """The conversation's takeover state changed: its header and list row refresh."""
-    html = render_to_string(
-        "chats/partials/_event_conversation.html", {"conversation": conversation, "event": event, "live": True}
-    )
+
+    def html() -> str:
+        return render_to_string(
+            "chats/partials/_event_conversation.html", {"conversation": conversation, "event": event, "live": True}
+        )
+
     publish(topic="chats", event=event, html=html, data={"conversation": conversation.pk}, **_audience(conversation))

@@ -11,6 +11,7 @@ from chats.models import Conversation, Message, QuickReply
 
 PAGE_SIZE = 30
 MESSAGES_PAGE = 40
+CATCH_UP = 100  # messages a reconnecting pane re-reads at most
 FILTERS = ("all", "mine", "unassigned", "agent", "taken", "unread")
 
 
@@ -78,6 +79,22 @@ def messages_before(*, conversation: Conversation, before_id: int | None = None)
     batch = list(messages[: MESSAGES_PAGE + 1])
     more = len(batch) > MESSAGES_PAGE
     return list(reversed(batch[:MESSAGES_PAGE])), more
+
+
+def messages_from(*, conversation: Conversation, from_id: int) -> list[Message] | None:
+    """The message `from_id` and every later one, oldest first: what an open pane re-reads when its socket
+    (re)connects, to catch up on events published while it was not listening (a page renders before its
+    socket opens). None when the anchor is not in this conversation or more than CATCH_UP messages follow
+    it (the pane then reloads instead)."""
+    anchor = conversation.messages.filter(pk=from_id).first()
+    if anchor is None:
+        return None
+    batch = list(
+        conversation.messages.filter(
+            Q(created_at__gt=anchor.created_at) | Q(created_at=anchor.created_at, pk__gte=anchor.pk)
+        ).order_by("created_at", "pk")[: CATCH_UP + 1]
+    )
+    return batch if len(batch) <= CATCH_UP else None
 
 
 def quick_replies() -> list[QuickReply]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("chats/", views.inbox, name="inbox"),
     path("chats/<int:pk>/", views.conversation_view, name="conversation"),
     path("chats/<int:pk>/older/", views.older, name="older"),
+    path("chats/<int:pk>/catch-up/", views.catch_up, name="catch-up"),
     path("chats/<int:pk>/send/", views.send, name="send"),
     path("chats/<int:pk>/take-over/", views.take_over, name="take-over"),
     path("chats/<int:pk>/release/", views.release, name="release"),

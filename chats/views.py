@@ -104,6 +104,27 @@ def older(request, pk: int):
 
 
 @roles_required(*CHAT_ROLES)
+@require_GET
+def catch_up(request, pk: int):
+    """The bubbles from `from` on (re-rendered with their current status) for an open pane whose socket has
+        just (re)connected, appended to the pane (the script keeps the newest copy of each bubble); an empty
+    answer with HX-Refresh (reload the page) when the anchor is unknown or too much happened meanwhile."""
+    conversation = _conversation(request, pk)
+    anchor = request.GET.get("from", "")
+    batch = (
+        selectors.messages_from(conversation=conversation, from_id=int(anchor))
+        if anchor.isdecimal() and len(anchor) < 19
+        else None
+    )
+    if batch is None:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    context = {"conversation": conversation, "chat_messages": batch}
+    return TemplateResponse(request, "chats/partials/_catch_up.html", context)
+
+
+@roles_required(*CHAT_ROLES)
 @require_POST
 def send(request, pk: int):
     conversation = _conversation(request, pk)

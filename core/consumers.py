@@ -11,28 +11,29 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from core.realtime import group_name
+from core.realtime import group_name, language_of
 
 REFUSED = 4403
 
 
 @database_sync_to_async
 def _membership_for(scope, tenant):
-    """The active membership in `tenant` of whoever the socket's session signs in now: the session is read
-    again, as each HTTP request does, so a sign-out, a password change or a deactivated account since
-    the socket opened counts (the scope's user is a snapshot taken at connect)."""
+    """(membership, language): the active membership in `tenant` of whoever the socket's session signs in
+    now, and the language their pages are served in. The session is read again, as each HTTP request does,
+    so a sign-out, a password change or a deactivated account since the socket opened counts (the scope's
+    user is a snapshot taken at connect)."""
     from django.contrib.auth import get_user
 
     from tenants.selectors import active_membership
 
     session_key = getattr(scope.get("session"), "session_key", None)
     if not session_key:
-        return None
+        return None, ""
     session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     user = get_user(SimpleNamespace(session=session))
     if not user.is_authenticated or user.pk != scope["user"].pk:
-        return None
-    return active_membership(user=user, tenant=tenant)
+        return None, ""
+    return active_membership(user=user, tenant=tenant), language_of(user=user, tenant=tenant)
 
 
 class TenantTopicConsumer(AsyncWebsocketConsumer):
@@ -40,7 +41,8 @@ class TenantTopicConsumer(AsyncWebsocketConsumer):
 
     A socket can stay open for days, so the membership is checked again before forwarding an event once
     the last check is `recheck_after` seconds old: a member disabled, signed out or deactivated meanwhile
-    is disconnected, and a changed role applies to the events' role filters."""
+    is disconnected, and a changed role applies to the events' role filters. Events rendered per language
+    (core.realtime.publish) are forwarded in the member's language, re-read with the membership."""
 
     topic = ""
     roles: tuple[str, ...] | None = None
@@ -70,11 +72,12 @@ class TenantTopicConsumer(AsyncWebsocketConsumer):
         roles, user_ids = message.get("roles") or [], message.get("user_ids") or []
         if (roles or user_ids) and self.membership.role not in roles and self.membership.user_id not in user_ids:
             return
-        if message.get("html"):
-            await self.send(text_data=message["html"])
+        html = (message.get("html_by_language") or {}).get(self.language) or message.get("html")
+        if html:
+            await self.send(text_data=html)
 
     async def _check_membership(self) -> bool:
-        membership = await _membership_for(self.scope, self.scope["tenant"])
+        membership, self.language = await _membership_for(self.scope, self.scope["tenant"])
         self.checked_at = time.monotonic()
         if membership is None or (self.roles is not None and membership.role not in self.roles):
             return False

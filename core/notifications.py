@@ -69,14 +69,11 @@ def _insert(user_id: int, kind: str, text: str, url: str, dedupe_key: str) -> No
 
 
 def _push(notification: Notification, *, sound: bool) -> None:
-    html = render_to_string(
-        "core/partials/_notification_event.html",
-        {"notification": notification, "unread": unread_count(user_id=notification.user_id), "sound": sound},
-    )
+    context = {"notification": notification, "unread": unread_count(user_id=notification.user_id), "sound": sound}
     publish(
         topic="notifications",
         event="NOTIFICATION",
-        html=html,
+        html=lambda: render_to_string("core/partials/_notification_event.html", context),
         data={"id": notification.pk, "kind": notification.kind},
         user_ids=[notification.user_id],
         roles=(),

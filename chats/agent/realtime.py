@@ -15,20 +15,17 @@ def announce_run(*, conversation, run_id: int) -> None:
     from chats.agent.selectors import conversation_run_totals, conversation_runs
     from chats.templatetags.chats_agent import PANEL_RUNS
 
-    html = render_to_string(
-        "chats/agent/_panel.html",
-        {
-            "show": True,
-            "oob": True,
-            "conversation": conversation,
-            "runs": list(conversation_runs(conversation=conversation)[:PANEL_RUNS]),
-            "totals": conversation_run_totals(conversation=conversation),
-        },
-    )
+    context = {
+        "show": True,
+        "oob": True,
+        "conversation": conversation,
+        "runs": list(conversation_runs(conversation=conversation)[:PANEL_RUNS]),
+        "totals": conversation_run_totals(conversation=conversation),
+    }
     publish(
         topic="chats",
         event=AGENT_RUN,
-        html=html,
+        html=lambda: render_to_string("chats/agent/_panel.html", context),
         data={"conversation": conversation.pk, "run": run_id},
         roles=(Role.OWNER,),
     )

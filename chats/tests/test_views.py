@@ -34,6 +34,7 @@ def urls(setup) -> list[tuple[str, str]]:
         ("get", "/chats/"),
         ("get", f"/chats/{pk}/"),
         ("get", f"/chats/{pk}/older/?before=999999"),
+        ("get", f"/chats/{pk}/catch-up/?from={image}"),
         ("post", f"/chats/{pk}/send/"),
         ("post", f"/chats/{pk}/take-over/"),
         ("post", f"/chats/{pk}/release/"),
@@ -206,6 +207,45 @@ def test_move_stage_from_the_side_panel(setup, owner, client_for, tenant):
     assert response.status_code == 302
     connection.set_tenant(tenant)
     assert Conversation.objects.get().lead.stage_id == target.pk
+
+
+def test_a_reconnecting_pane_catches_up_from_its_last_bubbles(setup, owner, client_for, tenant):
+    """What was published while the pane's socket was not open yet (or dropped) comes back on reconnect:
+    the anchor bubble and everything after it, with their current status."""
+    connection.set_tenant(tenant)
+    conversation = setup["conversation"]
+    first = conversation.messages.order_by("created_at", "pk").first()
+    later = make_inbound(conversation, "sent while the socket was closed", provider_message_id="wamid.gap.1")
+    connection.set_schema_to_public()
+    client = client_for(owner)
+
+    page = client.get(f"/chats/{conversation.pk}/")
+    assert f'data-catch-up-url="/chats/{conversation.pk}/catch-up/"'.encode() in page.content
+    response = client.get(f"/chats/{conversation.pk}/catch-up/?from={setup['image'].pk}", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+
+    assert response.status_code == 200
+    assert f'id="msg-{setup["image"].pk}"' in body
+    assert f'id="msg-{later.pk}"' in body
+    assert f'id="msg-{first.pk}"' not in body  # before the anchor: already on the page
+    assert body.index(f'msg-{setup["image"].pk}"') < body.index(f'msg-{later.pk}"')
+
+
+@pytest.mark.parametrize("anchor", ["999999", "abc", ""])
+def test_a_catch_up_from_an_unknown_anchor_reloads_the_page(setup, owner, client_for, anchor):
+    response = client_for(owner).get(f"/chats/{setup['conversation'].pk}/catch-up/?from={anchor}")
+    assert (response.status_code, response["HX-Refresh"], response.content) == (204, "true", b"")
+
+
+def test_a_catch_up_after_too_many_messages_reloads_the_page(setup, owner, client_for, tenant, monkeypatch):
+    from chats import selectors
+
+    monkeypatch.setattr(selectors, "CATCH_UP", 1)  # two messages follow the first one, counting itself
+    connection.set_tenant(tenant)
+    first = setup["conversation"].messages.order_by("created_at", "pk").first()
+    connection.set_schema_to_public()
+    response = client_for(owner).get(f"/chats/{setup['conversation'].pk}/catch-up/?from={first.pk}")
+    assert (response.status_code, response["HX-Refresh"]) == (204, "true")
 
 
 def test_older_messages_load_in_pages(setup, owner, client_for, tenant):

@@ -367,3 +367,38 @@ def test_a_socket_whose_session_goes_on_keeps_getting_events(
     connected, got = _event_after(headers, lambda: None, django_capture_on_commit_callbacks)
 
     assert (connected, got["type"], got.get("text")) == ((True, None), "websocket.send", "<i>everyone</i>")
+
+
+def test_an_event_rendered_per_language_reaches_each_member_in_their_own_language(
+    acme, make_member, client_for, django_capture_on_commit_callbacks
+):
+    """A live fragment with translated text (a worker publishes it, in no one's language) reaches each socket
+    in the language that member's pages are served in: their own choice, else the company's."""
+    from django.template import Context, Template
+
+    acme.language = "es"
+    acme.save(update_fields=["language"])
+    french = make_member(acme, Role.OWNER, language="fr")
+    english = make_member(acme, Role.OWNER, language="en")
+    company_default = make_member(acme, Role.OWNER, language="")
+    members = {"fr": french, "en": english, "company": company_default}
+    headers = {name: _headers("acme.localhost", session=_session_of(client_for(m))) for name, m in members.items()}
+    template = Template('{% load i18n %}<i>{% translate "Close" %}</i>')
+
+    def event():
+        with django_capture_on_commit_callbacks(execute=True):
+            publish(topic="notifications", event="PING", html=lambda: template.render(Context()), schema_name="acme")
+
+    async def scenario():
+        sockets = {name: WebsocketCommunicator(application, PATH, value) for name, value in headers.items()}
+        for socket in sockets.values():
+            await socket.connect()
+        await sync_to_async(event)()
+        got = {name: await socket.receive_from(timeout=2) for name, socket in sockets.items()}
+        for socket in sockets.values():
+            await socket.disconnect()
+        return got
+
+    got = async_to_sync(scenario)()
+
+    assert got == {"fr": "<i>Fermer</i>", "en": "<i>Close</i>", "company": "<i>Cerrar</i>"}

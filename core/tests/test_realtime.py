@@ -136,3 +136,24 @@ def test_publish_outside_any_tenant_raises_and_schedules_nothing(db, listen, dja
 
     assert callbacks == []
     assert received(channel) == []
+
+
+def test_a_fragment_given_as_a_function_is_rendered_in_every_language(
+    tenant, listen, django_capture_on_commit_callbacks, settings
+):
+    from django.utils import translation
+
+    channel = listen(group_name(tenant.schema_name, "notifications"))
+    seen = []
+
+    def render() -> str:
+        seen.append(translation.get_language())
+        return f"<i>{translation.gettext('Close')}</i>"
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        publish(topic="notifications", event="PING", html=render)
+
+    (message,) = received(channel)
+    assert sorted(seen) == sorted(code for code, _name in settings.LANGUAGES)
+    assert message["html_by_language"] == {"es": "<i>Cerrar</i>", "en": "<i>Close</i>", "fr": "<i>Fermer</i>"}
+    assert message["html"] == "<i>Cerrar</i>"  # the default language, for a reader that knows no language

@@ -53,10 +53,34 @@
     document.body.dataset.chatsEvents = String(Number(document.body.dataset.chatsEvents || 0) + 1);
   });
 
+  // A page renders before its socket opens, and a socket can drop: whatever was published meanwhile is
+  // fetched when the inbox's socket (re)connects. The open conversation re-reads its last bubbles and
+  // anything newer (current ticks included; dedupe keeps the fresh copies), the list re-fetches itself.
+  var CATCH_UP_TAIL = 20;
+  function catchUp() {
+    var box = thread();
+    if (!box || !window.htmx || !box.dataset.catchUpUrl) { return; }
+    var bubbles = box.querySelectorAll(".bubble[data-message]");
+    if (!bubbles.length) { return; }
+    var anchor = bubbles[Math.max(0, bubbles.length - CATCH_UP_TAIL)].getAttribute("data-message");
+    window.htmx.ajax("GET", box.dataset.catchUpUrl + "?from=" + encodeURIComponent(anchor), {
+      target: box.dataset.catchUpTarget, swap: "beforeend",
+    }).then(function () {
+      document.body.dataset.chatsCaughtUp = String(Number(document.body.dataset.chatsCaughtUp || 0) + 1);
+    });
+  }
+
+  document.addEventListener("htmx:wsOpen", function (event) {
+    if (!event.target || event.target.id !== "chats-live") { return; }
+    catchUp();
+    refreshList();
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     dedupe();
     tick();
     if (event.target && event.target.id === "chat-pane") { scrollToEnd(true); }
+    else if (event.target && /^chat-messages-/.test(event.target.id || "")) { scrollToEnd(false); }
   });
 
   document.addEventListener("chats:sent", function () {

@@ -157,3 +157,56 @@ def test_on_a_phone_the_list_and_the_conversation_take_turns(site, people, perso
     row.click()
     expect(page.locator('[data-testid="composer-text"]')).to_be_visible()
     expect(page.locator('[data-testid="conversation-list"]')).to_be_hidden()
+
+
+def test_an_open_conversation_catches_up_on_what_it_missed_while_its_socket_was_down(
+    site, people, person, leads, sandbox
+):
+    """A page renders before its socket opens, and a socket drops (a server restart closes it with 1012):
+    events published meanwhile never reach the page, so on reconnecting it fetches what it missed."""
+    from chats.realtime import announce_message
+
+    owner = people.member("owner", "Olivia Gap", {"acme": "owner"})
+    lead = leads.create(phone="+34611000888", first_name="Gael", last_name=people.run)
+    conversation = conversation_for(leads, lead)
+    dropping = {"on": False}
+    sockets = []
+
+    def route(socket):
+        server = socket.connect_to_server()
+        server.on_message(lambda message: None if dropping["on"] else socket.send(message))
+        sockets.append(socket)
+
+    context = person()
+    people.sign_in(context, owner, "acme")
+    page = context.new_page()
+    page.route_web_socket(re.compile(r"/ws/chats/$"), route)
+    page.goto(site.url("acme", f"/chats/{conversation.pk}/"))
+    expect(page.locator("#chats-live")).to_have_attribute("data-ws", "open")
+    expect(page.locator("body")).to_have_attribute("data-chats-caught-up", "1")  # the opening catch-up is done
+    page.evaluate("window.sameDocument = true")
+
+    # While the page hears nothing, the lead writes: the live event is lost on the way
+    dropping["on"] = True
+    text = f"Sent during the outage {people.run}"
+
+    def arrive():
+        message = Message.objects.create(
+            conversation=conversation, direction="in", kind="text", text=text, status="received",
+            sender="lead", provider_message_id=f"wamid.gap.{people.run}",
+        )  # fmt: skip
+        announce_message(message=message, event="MESSAGE_NEW")
+
+    leads.read(arrive)
+    thread = page.get_by_test_id("chat-thread")
+    page.wait_for_timeout(500)
+    expect(thread.get_by_text(text)).to_have_count(0)
+
+    # When the server restarts the socket, the page reconnects and catches up, without reloading
+    dropping["on"] = False
+    sockets[-1].close(code=1012, reason="restart")
+    expect(page.locator("body")).to_have_attribute("data-chats-caught-up", "2")
+    expect(thread.get_by_text(text)).to_be_visible()
+    expect(thread.get_by_text(text)).to_have_count(1)
+    assert len(sockets) == 2
+    assert page.evaluate("window.sameDocument === true")

@@ -77,6 +77,9 @@ def test_a_handoff_notification_opens_the_conversation(site, people, person, lea
         panel = owner_page.get_by_test_id("agent-panel")
         expect(panel.locator('[data-tool="derivhumano"]')).to_be_visible()
         expect(panel.locator(".agent-run.outcome-handed_off")).to_have_count(1)
+        # rendered by the agent's process, shown in the owner's own language like the rest of the page
+        expect(panel.locator("h3")).to_have_text("AI agent")
+        expect(panel).to_contain_text("All runs")
         toast = page.locator(".toast-notification", has_text=f"Hugo {people.run} asks for a person")
         expect(toast).to_be_visible()
         toast.get_by_role("link").click()
@@ -114,5 +117,6 @@ def test_the_agent_answers_a_simulated_message_live_through_the_worker(site, peo
         thread = page.get_by_test_id("chat-thread")
         expect(thread.get_by_text(fakes.GREETINGS["fr"])).to_be_visible()
         expect(page.get_by_test_id("agent-panel").locator(".agent-run.outcome-replied")).to_have_count(1)
+        expect(page.get_by_test_id("agent-panel")).to_contain_text("All runs")
     finally:
         people.committed(lambda: Tenant.objects.filter(slug="acme").update(ai_enabled=False))
