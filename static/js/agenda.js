@@ -188,7 +188,16 @@
   document.addEventListener("htmx:wsOpen", function (event) {
     var elt = event.detail && event.detail.elt;
     var el = byId("calendar");
-    if (el && elt && elt.id === "agenda-live") { el.dataset.live = "open"; }
+    if (el && elt && elt.id === "agenda-live") {
+      // Opened again after a drop: what changed meanwhile was never heard, so the calendar reloads its range.
+      if (el.dataset.live === "closed") { refresh(); }
+      el.dataset.live = "open";
+    }
+  });
+  document.addEventListener("htmx:wsClose", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var el = byId("calendar");
+    if (el && elt && elt.id === "agenda-live") { el.dataset.live = "closed"; }
   });
 
   // Errors of the dialog's actions (400) are shown in the dialog, not as a generic failure.

@@ -267,6 +267,20 @@
     window.htmx.ajax("GET", board.dataset.columnsUrl + "?" + params.toString(), { source: board, swap: "none" });
   }
 
+  // A socket that drops (a server restart, a laptop waking up) misses the moves made meanwhile: when the
+  // board's socket opens again, every column re-fetches itself once.
+  var boardSocketOpens = 0;
+  document.addEventListener("htmx:wsOpen", function (event) {
+    if (!event.target || event.target.id !== "board-live") { return; }
+    boardSocketOpens += 1;
+    if (boardSocketOpens < 2) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("[id^=column-]"), function (column) {
+      var id = column.id.slice("column-".length);
+      if (/^\d+$/.test(id)) { queuedStages[id] = true; }
+    });
+    flushQueued();
+  });
+
   function flushQueued() {
     if (dragging || pendingMove) { return; }
     var ids = Object.keys(queuedStages);

@@ -156,3 +156,47 @@ def test_a_card_dropped_on_lost_asks_why_and_keeps_the_reason(site, people, pers
         expected = LostReason.objects.get(key="competitor").display_name
     assert (moved.stage_id, moved.lost_reason) == (lost.pk, expected)
     assert moved.closed_at is not None
+
+
+def test_a_board_whose_socket_dropped_catches_up_when_it_reconnects(site, people, person, leads):
+    """A move made while the board's socket was down (a server restart closes it with 1012) is not heard; when
+    the socket opens again every column re-fetches itself, without a reload."""
+    import re
+
+    from crm.services.leads import lead_move
+
+    owner = people.member("owner", "Olivia Drop", {"acme": "owner"})
+    stages = leads.stages()
+    new, contacted = stages["new"], stages["contacted"]
+    lead = leads.create(phone="+34 611 200 131", first_name="Dora", last_name="Drop")
+    dropping = {"on": False}
+    sockets = []
+
+    def route(socket):
+        server = socket.connect_to_server()
+        server.on_message(lambda message: None if dropping["on"] else socket.send(message))
+        sockets.append(socket)
+
+    context = person(viewport=BOARD_VIEWPORT)
+    people.sign_in(context, owner, "acme")
+    page = context.new_page()
+    page.route_web_socket(re.compile(r"/ws/pipeline/$"), route)
+    page.goto(site.url("acme", "/pipeline/"))
+    expect(page.locator("#board-live")).to_have_attribute("data-ws", "open")
+    page.evaluate("window.sameDocument = true")
+    card = f"#card-{lead.pk}"
+    expect(page.locator(f"#column-{new.pk} {card}")).to_be_visible()
+
+    # While the board hears nothing, someone else moves the card
+    dropping["on"] = True
+    leads.read(lambda: lead_move(actor=None, lead=Lead.objects.get(pk=lead.pk), stage=contacted))
+    page.wait_for_timeout(500)
+    expect(page.locator(f"#column-{new.pk} {card}")).to_be_visible()
+
+    # When the socket is restarted, the board re-reads its columns
+    dropping["on"] = False
+    sockets[-1].close(code=1012, reason="restart")
+    expect(page.locator(f"#column-{contacted.pk} {card}")).to_be_visible()
+    expect(page.locator(f"#column-{new.pk} {card}")).to_have_count(0)
+    assert len(sockets) == 2
+    assert same_document(page)
