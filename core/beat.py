@@ -6,6 +6,8 @@ itself.
 An entry of CELERY_BEAT_SCHEDULE may say `"options": {"spread": seconds}`; each company's run is then
 delayed by a stable offset in [0, seconds) drawn from its schema name and the entry's name (the same
 company always runs at the same point of the window). Without it, CELERY_BEAT_DEFAULT_SPREAD applies.
+An entry with `"options": {"platform": True}` is the installation's, not the companies': sent once, in
+the public schema.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ def spread_offset(schema_name: str, entry_name: str, window: int) -> int:
 
 class SpreadTenantScheduler(TenantAwarePersistentScheduler):
     def apply_entry(self, entry, producer=None):
+        if entry.options.get("platform"):
+            # A task of the installation, not of each company (spare schemas, say): sent once, in public.
+            once = copy.copy(entry)
+            once.options = {key: value for key, value in entry.options.items() if key not in {"platform", "spread"}}
+            with schema_context(get_public_schema_name()):
+                try:
+                    self.apply_async(once, producer=producer, advance=False)
+                except Exception:
+                    logger.exception("beat could not send %s", entry.task)
+            return
         headers = entry.options.setdefault("headers", {})
         tenants = self.get_queryset().exclude(schema_name=get_public_schema_name())
         if not headers.get("_all_tenants_only"):

@@ -21,7 +21,7 @@ PLACEHOLDER = "__clone_target__"
 
 @dataclass(frozen=True)
 class CloneScript:
-    key: tuple
+    key: str
     statements: tuple[str, ...]
 
 
@@ -32,7 +32,8 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _state_key(cursor, source: str) -> tuple:
+def template_key(cursor, source: str) -> str:
+    """Identifies the state of schema `source`: its applied migrations and the shape of its catalogue."""
     cursor.execute(f"SELECT count(*), coalesce(max(id), 0) FROM {_quote(source)}.django_migrations")  # noqa: S608
     migrations = cursor.fetchone()
     cursor.execute(
@@ -40,7 +41,7 @@ def _state_key(cursor, source: str) -> tuple:
         "WHERE n.nspname = %s",
         [source],
     )
-    return (*migrations, *cursor.fetchone())
+    return ",".join(str(value) for value in (*migrations, *cursor.fetchone()))
 
 
 def _requalify(text: str, source: str) -> str:
@@ -134,7 +135,7 @@ def clone_schema(source: str, target: str) -> None:
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        key = _state_key(cursor, source)
+        key = template_key(cursor, source)
         script = _cache.get(source)
         if script is None or script.key != key:
             script = CloneScript(key=key, statements=tuple(_build(cursor, source)))

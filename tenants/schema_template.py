@@ -3,7 +3,8 @@
 `migrate` keeps the template (`TENANT_TEMPLATE_SCHEMA`, default `tenant_template`) at the latest
 migration state, with the default data that migrations create (the pipeline's stages, say). Creating a
 company copies it (tenants.schema_clone: tables, indexes, constraints, sequences, functions, triggers and
-rows, `django_migrations` included), which takes a fraction of a second whatever the number of migrations.
+rows, `django_migrations` included), whatever the number of migrations; usually it renames a copy a
+worker made ahead of time (tenants.schema_spares), which takes milliseconds.
 
 A template that is missing, or whose applied migrations differ from the code's (a deploy added one and
 `migrate` has not run yet), is not used: the company is then created by running the migrations, as
@@ -22,6 +23,7 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
 from tenants.schema_clone import clone_schema
+from tenants.schema_spares import spare_take
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +76,14 @@ def template_refresh(*, verbosity: int = 0) -> str:
 
 
 def clone_from_template(schema_name: str) -> bool:
-    """Creates `schema_name` as a copy of a current template. False (and nothing created) when the
+    """Creates `schema_name` as a copy of a current template: a spare copy made ahead of time when there is
+    one (tenants.schema_spares), else a copy made now. False (and nothing created) when the
     template is missing or stale: the caller then migrates the new schema the slow way."""
     state = template_state()
     if state != "current":
         logger.info("company schema created by migrations: template %s", state, extra={"schema": schema_name})
         return False
-    clone_schema(template_schema(), schema_name)
+    if not spare_take(schema_name, source=template_schema()):
+        clone_schema(template_schema(), schema_name)
     connection.set_schema_to_public()
     return True

@@ -21,3 +21,24 @@ def registration_existing_notice_task(user_id: int, tenant_id: int) -> bool:
         return False
     registration_existing_notice_send(user=user, tenant=tenant)
     return True
+
+
+@shared_task(ignore_result=True)
+def spares_refill_task() -> dict | None:
+    """Keeps TENANT_SPARE_SCHEMAS current spare schemas ready for new companies (tenants.schema_spares).
+    One refill at a time: a request while one runs is dropped (that one will make what is missing)."""
+    from django.core.cache import cache
+
+    from tenants.schema_spares import spares_refill
+    from tenants.schema_template import template_schema
+
+    if not cache.add(SPARES_LOCK, 1, timeout=SPARES_LOCK_SECONDS):
+        return None
+    try:
+        return spares_refill(source=template_schema())
+    finally:
+        cache.delete(SPARES_LOCK)
+
+
+SPARES_LOCK = "tenants:spares-refill"
+SPARES_LOCK_SECONDS = 600

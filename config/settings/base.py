@@ -57,6 +57,8 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 TENANT_LIMIT_SET_CALLS = True
 # New companies are cloned from this migrated schema (tenants.schema_template); `migrate` keeps it current.
 TENANT_TEMPLATE_SCHEMA = "tenant_template"
+# Copies of the template kept ready by a worker, so creating a company renames one (tenants.schema_spares).
+TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=2)
 # `migrate` walks company schemas in parallel processes and names the ones that fail.
 GET_EXECUTOR_FUNCTION = "tenants.migration_executor.get_executor"
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATE_PROCESSES", default=0) or None

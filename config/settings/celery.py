@@ -59,6 +59,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"spread": 120},
     },
+    # The installation's spare schemas, so that creating a company renames one (tenants.schema_spares).
+    "tenants-spare-schemas": {
+        "task": "tenants.tasks.spares_refill_task",
+        "schedule": crontab(),
+        "options": {"platform": True},
+    },
     "odoo-pull": {
         "task": "odoo_sync.tasks.pull_task",
         "schedule": crontab(minute="*/15"),

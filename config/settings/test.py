@@ -20,4 +20,6 @@ META_SANDBOX_ENABLED = True
 # Tests change companies with queryset updates (no signals): look the host up every time. The host cache's
 # own tests turn it on.
 TENANT_HOST_CACHE_SECONDS = 0
+# Companies made by tests are copied from the template; tenants/tests/test_schema_spares.py turns spares on.
+TENANT_SPARE_SCHEMAS = 0
 CHATS_WHATSAPP_CLIENT = "chats.clients.fakes.FakeWhatsAppClient"

@@ -44,3 +44,23 @@ def test_each_company_gets_its_own_task_with_its_offset(acme, globex, tmp_path, 
     assert expected <= set(sent)
     assert "public" not in {schema for schema, _, _ in sent}
     assert entry.options["spread"] == 300  # the shared entry is left as it was
+
+
+def test_a_platform_entry_is_sent_once_in_the_public_schema(acme, globex, tmp_path, monkeypatch):
+    scheduler = SpreadTenantScheduler(app=app, schedule_filename=str(tmp_path / "beat"), lazy=True)
+    sent = []
+
+    def fake_apply_async(entry, producer=None, advance=False):
+        from django.db import connection
+
+        sent.append((connection.schema_name, dict(entry.options)))
+
+    monkeypatch.setattr(scheduler, "apply_async", fake_apply_async)
+    entry = ScheduleEntry(
+        name="spares", task="tenants.tasks.spares_refill_task", schedule=60, app=app, options={"platform": True}
+    )
+
+    scheduler.apply_entry(entry)
+
+    assert sent == [("public", {})]
+    assert app.conf.beat_schedule["tenants-spare-schemas"]["options"] == {"platform": True}

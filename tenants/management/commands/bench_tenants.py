@@ -7,6 +7,11 @@ as JSON: the time to create a company (first, median, p95, last), the time `migr
 trivial new migration to every schema, the database's and the system catalogue's size, the p95 and query
 count of a page (the dashboard, as the owner) on the first and on the last company, and this process's
 memory after serving both. Drops everything it made afterwards unless --keep.
+
+With spare schemas on (TENANT_SPARE_SCHEMAS > 0, the default) a worker keeps copies of the template ready
+and a creation renames one; the bench plays that worker, refilling the pool between creations outside the
+timing, and reports the copy's own time as `spare_copy_seconds` (what a creation costs when the pool is
+empty). `--no-spares` measures creations that copy the template themselves.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django_tenants.utils import tenant_context
 
 from crm.management.commands.bench_crm import measure, percentile
 from crm.models import Lead
 from tenants.models import Domain, Tenant, User
+from tenants.schema_spares import spare_target, spares_refill
 from tenants.schema_template import template_refresh, template_schema
 from tenants.selectors import tenant_primary_domain
 from tenants.services import tenant_create
@@ -91,6 +97,7 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=20)
         parser.add_argument("--skip-migrate", action="store_true", help="Do not time a trivial migration.")
         parser.add_argument("--keep", action="store_true")
+        parser.add_argument("--no-spares", action="store_true", help="Copy the template at each creation.")
 
     def handle(self, *args, **options):
         if options["companies"] < 1 or options["requests"] < 1 or options["leads"] < 0:
@@ -103,11 +110,19 @@ class Command(BaseCommand):
         created: list[Tenant] = []
         timings: list[float] = []
         report: dict = {"companies": options["companies"], "template": state, "before": sizes_before}
+        spares = 0 if options["no_spares"] else spare_target()
+        copies: list[float] = []
+        report["spares"] = spares
         try:
             for n in range(options["companies"]):
                 slug = f"bt-{run}-{n}"
+                if spares:
+                    started = time.perf_counter()
+                    made = spares_refill(source=template_schema(), target=spares)["made"]
+                    if made:
+                        copies.append((time.perf_counter() - started) / made)
                 started = time.perf_counter()
-                with contextlib.redirect_stdout(sys.stderr):
+                with contextlib.redirect_stdout(sys.stderr), override_settings(TENANT_SPARE_SCHEMAS=spares):
                     tenant = tenant_create(
                         name=f"Bench {n}", slug=slug, owner_email=f"owner@{slug}.bench", owner_name=f"Owner {n}"
                     )
@@ -123,6 +138,11 @@ class Command(BaseCommand):
                 "last": round(timings[-1], 3),
                 "total": round(sum(timings), 1),
             }
+            if copies:
+                report["spare_copy_seconds"] = {
+                    "median": round(statistics.median(copies), 3),
+                    "p95": round(percentile(copies, 0.95), 3),
+                }
             report["after"] = _sizes()
             report["page"] = {
                 "first_company": self._page(created[0], options["requests"]),
@@ -137,6 +157,8 @@ class Command(BaseCommand):
                 started = time.perf_counter()
                 for tenant in created:
                     drop_company(tenant)
+                if spares:
+                    spares_refill(source=template_schema(), target=0)
                 report["drop_seconds"] = round(time.perf_counter() - started, 1)
         self.stdout.write(json.dumps(report, indent=2, default=str))
 
