@@ -131,6 +131,9 @@ def conversation_mark_read(*, tenant, conversation: Conversation) -> Conversatio
     if conversation.unread_count:
         Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
         conversation.unread_count = 0
+        from chats.unread import unread_announce
+
+        unread_announce(conversation=conversation)
     return conversation
 
 
