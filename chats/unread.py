@@ -50,4 +50,8 @@ def unread_announce(*, conversation: Conversation) -> None:
     """Pushes the new unread totals of `conversation`'s audience once the current transaction commits."""
     tenant = connection.tenant
     seller_id = conversation.lead.seller_id
-    transaction.on_commit(lambda: _announce(schema_name=tenant.schema_name, tenant_id=tenant.pk, seller_id=seller_id))
+    # robust: a badge that cannot be counted is logged, and the callbacks after it (the inbound hooks, the
+    # media download) still run.
+    transaction.on_commit(
+        lambda: _announce(schema_name=tenant.schema_name, tenant_id=tenant.pk, seller_id=seller_id), robust=True
+    )

@@ -138,3 +138,31 @@ def test_the_sidebar_renders_each_members_own_total_and_a_hidden_badge_at_zero(
     empty = pages["new_seller"].get("/chats/").content.decode()
     assert _badges([empty]) == [0]
     assert 'data-unread="0" hx-swap-oob="true" hidden>' in empty
+
+
+def test_a_badge_that_cannot_be_counted_never_stops_the_inbound_hooks(
+    tenant, numbers, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    from chats import hooks, selectors
+
+    connection.set_tenant(tenant)
+    make_conversation(tenant)
+    woken = []
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    def receiver(*, tenant, message):
+        woken.append(message.provider_message_id)
+
+    monkeypatch.setattr(selectors, "unread_total", broken)
+    monkeypatch.setattr(hooks, "_receivers", [receiver])
+    with django_capture_on_commit_callbacks(execute=True):
+        message_receive(
+            tenant=tenant,
+            provider="whatsapp_cloud",
+            item=InboundItem(
+                provider_message_id="wamid.BADGE2", phone_number_id=CLOUD_NUMBER_ID, from_phone="34611222333"
+            ),
+        )
+    assert woken == ["wamid.BADGE2"]
