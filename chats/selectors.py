@@ -117,7 +117,7 @@ def unread_total(*, membership) -> int:
     return visible_conversations(membership=membership).aggregate(total=Sum("unread_count"))["total"] or 0
 
 
-def sidebar_badge(request, membership) -> dict | None:
-    """The sidebar entry's badge: the unread messages of the conversations this member may see."""
-    total = unread_total(membership=membership)
-    return {"unread": total} if total else None
+def sidebar_badge(request, membership) -> dict:
+    """The sidebar entry's badge: the unread messages of the conversations this member may see. Rendered
+    (hidden) at zero too, so the live update (chats.unread) has an element to replace."""
+    return {"unread": unread_total(membership=membership)}

@@ -298,6 +298,8 @@ class WhatsAppNumber(TimeStampedModel):
     class Provider(models.TextChoices):
         CLOUD = "whatsapp_cloud", "WhatsApp Cloud API"
         YCLOUD = "ycloud", "YCloud"
+        # The development sandbox (chats.clients.sandbox): the simulator's loopback number of each demo company.
+        SANDBOX = "sandbox", _("Sandbox (simulator)")
 
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, related_name="whatsapp_numbers", verbose_name=_("company")

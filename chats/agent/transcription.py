@@ -1,5 +1,6 @@
 """Voice notes to text with OpenAI Whisper (the company's key), stored on the message through
-`chats.services.message_set_transcript`: shown under the audio, and read by the agent."""
+`chats.services.message_set_transcript`: shown under the audio, and read by the agent. The audio's length
+and what it cost (chats.agent.pricing) are stored with it and counted in the agent's totals."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def message_transcribe(*, tenant, message) -> str:
     """The voice note's transcript: the stored one, or Whisper's (then stored). Returns "" while the audio
     has not been downloaded yet or is too big. Raises the client's TransientClientError (retry later) or
     PermanentClientError (no key, refused)."""
+    from chats.agent.pricing import transcription_cost
     from chats.services import message_set_transcript
 
     check_tenant(tenant)
@@ -45,6 +47,10 @@ def message_transcribe(*, tenant, message) -> str:
     )
     text = transcript.text.strip()
     if text:
-        message_set_transcript(tenant=tenant, message=message, transcript=text)
-        message.transcript = text
+        # A length the API did not report is unknown, not free: no seconds, no cost.
+        seconds = transcript.seconds if transcript.seconds > 0 else None
+        cost = transcription_cost(seconds=seconds, model=transcript.model) if seconds is not None else None
+        stored = message_set_transcript(tenant=tenant, message=message, transcript=text, seconds=seconds, cost=cost)
+        message.transcript = stored.transcript
+        message.transcription_seconds, message.transcription_cost = stored.transcription_seconds, cost
     return text

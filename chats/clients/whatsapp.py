@@ -4,8 +4,10 @@
 class to use instead of the real ones (tests use the in-memory fake); otherwise the number's provider
 decides and the credentials come from the company's vault. Vendor and network errors become
 TransientClientError (retry later) or PermanentClientError (a person must fix something). Request
-bodies are built by plain functions (`cloud_message_body`, `ycloud_message_body`) that match
-../shared/contracts/whatsapp_template_send_request.json, so they are tested without a network.
+bodies are built by plain functions (`cloud_message_body`, `ycloud_message_body`, sharing `_content`) that
+match ../shared/contracts/whatsapp_template_send_request.json, so they are tested without a network. Files
+are uploaded first (Cloud API `/{number id}/media`, YCloud `/whatsapp/media/{number}/upload`, both
+multipart) and sent by the returned media id.
 """
 
 from __future__ import annotations
@@ -77,49 +79,67 @@ def _digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())
 
 
+MEDIA_KINDS = ("image", "audio", "video", "document")
+CAPTIONED = ("image", "video", "document")
+
+
+def _content(message: Outbound, *, media: dict, text: dict) -> dict:
+    """The `type` and its object, as both providers spell them: `text` is the provider's text object,
+    `media` the reference to an uploaded file (`{"id": ...}`) or a public link (`{"link": ...}`)."""
+    if message.kind == "text":
+        return {"type": "text", "text": text}
+    if message.kind == "template":
+        template: dict = {"name": message.template_name, "language": {"code": message.template_language}}
+        if message.components:
+            template["components"] = message.components
+        return {"type": "template", "template": template}
+    if message.kind in MEDIA_KINDS:
+        media = dict(media)
+        if message.text and message.kind in CAPTIONED:
+            media["caption"] = message.text
+        if message.kind == "document" and message.media_name:
+            media["filename"] = message.media_name
+        return {"type": message.kind, message.kind: media}
+    raise PermanentClientError(f"cannot send a {message.kind} message")
+
+
 def cloud_message_body(message: Outbound, *, media_id: str = "") -> dict:
     """The Cloud API `/messages` body (recipient digits only, as in the contract)."""
     body: dict = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": _digits(message.to)}
-    if message.kind == "text":
-        body.update(type="text", text={"preview_url": False, "body": message.text})
-    elif message.kind == "template":
-        template: dict = {"name": message.template_name, "language": {"code": message.template_language}}
-        if message.components:
-            template["components"] = message.components
-        body.update(type="template", template=template)
-    elif message.kind in ("image", "audio", "video", "document"):
-        media: dict = {"id": media_id}
-        if message.text and message.kind in ("image", "video", "document"):
-            media["caption"] = message.text
-        if message.kind == "document" and message.media_name:
-            media["filename"] = message.media_name
-        body.update(type=message.kind, **{message.kind: media})
-    else:
-        raise PermanentClientError(f"cannot send a {message.kind} message")
+    body.update(_content(message, media={"id": media_id}, text={"preview_url": False, "body": message.text}))
     return body
 
 
-def ycloud_message_body(message: Outbound, *, sender: str, idempotency_key: str, media_link: str = "") -> dict:
+def ycloud_message_body(
+    message: Outbound, *, sender: str, idempotency_key: str, media_id: str = "", media_link: str = ""
+) -> dict:
     """YCloud's `/whatsapp/messages/sendDirectly` body; `externalId` carries the idempotency key back in
-    the status webhooks."""
+    the status webhooks. A file goes as the id YCloud's media upload returned (or a public link)."""
     body: dict = {"from": sender, "to": "+" + _digits(message.to), "externalId": idempotency_key}
-    if message.kind == "text":
-        body.update(type="text", text={"body": message.text, "previewUrl": False})
-    elif message.kind == "template":
-        template: dict = {"name": message.template_name, "language": {"code": message.template_language}}
-        if message.components:
-            template["components"] = message.components
-        body.update(type="template", template=template)
-    elif message.kind in ("image", "audio", "video", "document"):
-        media: dict = {"link": media_link}
-        if message.text and message.kind in ("image", "video", "document"):
-            media["caption"] = message.text
-        if message.kind == "document" and message.media_name:
-            media["filename"] = message.media_name
-        body.update(type=message.kind, **{message.kind: media})
-    else:
-        raise PermanentClientError(f"cannot send a {message.kind} message")
+    media = {"id": media_id} if media_id else {"link": media_link}
+    body.update(_content(message, media=media, text={"body": message.text, "previewUrl": False}))
     return body
+
+
+def multipart(fields: dict[str, str], *, filename: str, mime: str, content: bytes) -> tuple[bytes, str]:
+    """A `multipart/form-data` body with plain fields and one `file` part; returns it with its content
+    type. Both providers' media uploads take this form."""
+    boundary = uuid.uuid4().hex
+    safe_name = filename.replace('"', "").replace("\r", "").replace("\n", "") or "file"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'
+            f"Content-Type: {mime}\r\n\r\n"
+        ).encode()
+        + content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def _http(method: str, url: str, *, headers: dict, body: bytes | None = None, raw: bool = False):
@@ -171,24 +191,14 @@ class CloudApiClient:
         return None
 
     def _upload(self, message: Outbound) -> str:
-        boundary = uuid.uuid4().hex
-        name = message.media_name or "file"
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n'.encode(),
-            f'--{boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\n{message.media_mime}\r\n'.encode(),
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-                f"Content-Type: {message.media_mime}\r\n\r\n"
-            ).encode()
-            + message.media
-            + b"\r\n",
-            f"--{boundary}--\r\n".encode(),
-        ]
+        body, content_type = multipart(
+            {"messaging_product": "whatsapp", "type": message.media_mime},
+            filename=message.media_name,
+            mime=message.media_mime,
+            content=message.media,
+        )
         data = _http(
-            "POST",
-            f"{GRAPH_URL}/{self.phone_number_id}/media",
-            headers=self._headers(f"multipart/form-data; boundary={boundary}"),
-            body=b"".join(parts),
+            "POST", f"{GRAPH_URL}/{self.phone_number_id}/media", headers=self._headers(content_type), body=body
         )
         if not data.get("id"):
             raise PermanentClientError("the Cloud API did not return a media id")
@@ -222,12 +232,14 @@ class YCloudClient:
         self._key = api_key
         self.phone_number = phone_number
 
-    def _headers(self) -> dict:
-        return {"X-API-Key": self._key, "Content-Type": "application/json"}
+    def _headers(self, content_type: str = "application/json") -> dict:
+        return {"X-API-Key": self._key, "Content-Type": content_type}
 
     def send(self, message: Outbound, *, idempotency_key: str) -> SendResult:
-        link = self._upload(message) if message.media else ""
-        body = ycloud_message_body(message, sender=self.phone_number, idempotency_key=idempotency_key, media_link=link)
+        media_id = self._upload(message) if message.media else ""
+        body = ycloud_message_body(
+            message, sender=self.phone_number, idempotency_key=idempotency_key, media_id=media_id
+        )
         data = _http(
             "POST",
             f"{YCLOUD_URL}/whatsapp/messages/sendDirectly",
@@ -242,7 +254,16 @@ class YCloudClient:
         return None
 
     def _upload(self, message: Outbound) -> str:
-        raise PermanentClientError("YCloud needs a public link for media: send attachments through the Cloud API")
+        """`POST /whatsapp/media/{phoneNumber}/upload` (multipart, one `file` part) answers `{"id": ...}`,
+        usable in the message's media object for 30 days."""
+        body, content_type = multipart({}, filename=message.media_name, mime=message.media_mime, content=message.media)
+        number = urllib.parse.quote(self.phone_number, safe="+")
+        data = _http(
+            "POST", f"{YCLOUD_URL}/whatsapp/media/{number}/upload", headers=self._headers(content_type), body=body
+        )
+        if not data.get("id"):
+            raise PermanentClientError("YCloud did not return a media id")
+        return str(data["id"])
 
     def download_media(self, *, media_id: str, url: str = "") -> MediaFile:
         if not url:

@@ -114,6 +114,13 @@ class Message(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
     text = models.TextField(_("text"), blank=True)
     transcript = models.TextField(_("transcript"), blank=True)
+    # What transcribing a voice note took and cost (Whisper bills the audio's length; chats.agent.pricing).
+    transcription_seconds = models.DecimalField(
+        _("transcribed seconds"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    transcription_cost = models.DecimalField(
+        _("transcription cost (USD)"), max_digits=12, decimal_places=6, null=True, blank=True
+    )
     language = models.CharField(_("language"), max_length=5, blank=True)
     # Kind-specific details: location, contacts, interactive reply ids, reaction target, template...
     payload = models.JSONField(default=dict, blank=True)

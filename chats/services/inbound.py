@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from chats.models import Conversation, Message
 from chats.services.common import conversation_touch, enqueue_on_commit, preview_of, run_on_commit
+from chats.unread import unread_announce
 from chats.webhooks.parsing import CLOUD, Delivery, InboundItem, PayloadError, StatusItem, parse_cloud, parse_ycloud
 from core.actors import lead_actor
 from core.errors import ApplicationError
@@ -168,6 +169,7 @@ def message_receive(*, tenant, provider: str, item: InboundItem) -> Message | No
         data={"conversation": conversation.pk, "message": message.pk},
     )
     announce_message(message=message, event="MESSAGE_NEW")
+    unread_announce(conversation=conversation)
     if has_media:
         from chats.tasks import media_download_task
 

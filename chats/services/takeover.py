@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -131,17 +133,25 @@ def conversation_mark_read(*, tenant, conversation: Conversation) -> Conversatio
     if conversation.unread_count:
         Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
         conversation.unread_count = 0
+        from chats.unread import unread_announce
+
+        unread_announce(conversation=conversation)
     return conversation
 
 
 @transaction.atomic
-def message_set_transcript(*, tenant, message: Message, transcript: str) -> Message:
-    """Stores a voice note's transcript and re-renders its bubble in every open inbox."""
+def message_set_transcript(
+    *, tenant, message: Message, transcript: str, seconds: float | None = None, cost: Decimal | None = None
+) -> Message:
+    """Stores a voice note's transcript, with the audio's transcribed length and what transcribing it cost
+    (None: unknown), and re-renders its bubble in every open inbox."""
     from chats.realtime import announce_message
 
     check_tenant(tenant)
     message = Message.objects.select_for_update().select_related("conversation__lead").get(pk=message.pk)
     message.transcript = (transcript or "").strip()
-    message.save(update_fields=["transcript", "updated_at"])
+    message.transcription_seconds = Decimal(str(round(seconds, 2))) if seconds is not None else None
+    message.transcription_cost = cost
+    message.save(update_fields=["transcript", "transcription_seconds", "transcription_cost", "updated_at"])
     announce_message(message=message, event="MESSAGE_STATUS")
     return message

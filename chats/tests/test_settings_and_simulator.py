@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from chats.clients.fakes import FakeWhatsAppClient
@@ -170,3 +171,44 @@ def test_the_demo_gives_a_sandbox_number_and_conversations(acme, make_member):
         assert Message.objects.filter(direction="out", status="read").exists()
         assert demo.seed(tenant=acme, stdout=StringIO()) == 0
     assert WhatsAppNumber.objects.filter(tenant=acme, provider="sandbox").count() == 1
+
+
+def test_a_file_sent_on_a_sandbox_conversation_is_accepted_and_shown_in_the_simulator(
+    sandbox, acme, owner, client_for, queued, settings, english
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chats.services import message_deliver, message_send_media
+    from chats.tasks import sandbox_status_task
+    from crm.public import lead_upsert_by_phone
+
+    settings.CHATS_WHATSAPP_CLIENT = "real"
+    with tenant_context(acme):
+        lead, _ = lead_upsert_by_phone(tenant=acme, phone="+34699000222", source="whatsapp")
+        conversation = Conversation.objects.create(
+            lead=lead, provider="sandbox", phone_number_id=sandbox.phone_number_id,
+            business_phone=sandbox.display_phone, last_inbound_at=timezone.now(), last_message_at=timezone.now(),
+        )  # fmt: skip
+        message = message_send_media(
+            tenant=acme,
+            conversation=conversation,
+            upload=SimpleUploadedFile("offer.pdf", b"%PDF-1.4 offer", content_type="application/pdf"),
+            caption="Your offer",
+            actor=owner.user,
+        )
+        statuses = []
+        original = sandbox_status_task.apply_async
+        sandbox_status_task.apply_async = lambda args, countdown: statuses.append(args)
+        try:
+            assert message_deliver(tenant=acme, message_id=message.pk) == "sent"
+        finally:
+            sandbox_status_task.apply_async = original
+        message.refresh_from_db()
+        assert (message.kind, message.status) == ("document", "sent")
+        assert message.provider_message_id.startswith("wamid.sandbox.")
+        assert [(wamid, status) for _n, wamid, status, _to in statuses] == [
+            (message.provider_message_id, "delivered"),
+            (message.provider_message_id, "read"),
+        ]
+    thread = client_for(owner).get("/chats/simulator/thread/?phone=%2B34699000222").content.decode()
+    assert "Your offer" in thread

@@ -5,7 +5,15 @@ Cloud API (Meta): `entry[].changes[].value` with `metadata.phone_number_id`, `co
 `whatsappInboundMessage`) or `whatsapp.message.updated` (field `whatsappMessage`). Kinds documented by
 the providers: text, image, audio (voice notes flagged `voice`), video, document, sticker, location,
 contacts, interactive (button_reply, list_reply, nfm_reply), button (template quick reply), reaction,
-order, system, unsupported/unknown; statuses sent, delivered, read, failed (with errors)."""
+order, system, request_welcome, unsupported/unknown; statuses sent, delivered, read, failed (with errors).
+YCloud adds `accepted`, and spells a few content fields in camelCase (`messageId`, `buttonReply`...).
+
+What happens to each: the message kinds of HANDLED_KINDS are stored; `request_welcome` (the person opened
+the chat for the first time, with nothing written) is acknowledged and stores nothing; `order` (a catalog
+cart) and `system` (the person changed number or WhatsApp id) are stored as an unsupported bubble that
+keeps the provider's object, and the delivery is kept with a "not handled" error naming them, as is any
+type, status, event or field the providers may add later. Cloud API `errors` arrays (on a message, a status
+or the whole change) keep every code and text."""
 
 from __future__ import annotations
 
@@ -22,6 +30,8 @@ HANDLED_KINDS = {
     "interactive", "button", "reaction", "unsupported",
 }  # fmt: skip
 MEDIA_KINDS = {"image", "audio", "video", "document", "sticker"}
+IGNORED_KINDS = {"request_welcome"}  # documented, nothing to store
+CLOUD_STATUSES = {"sent", "delivered", "read", "failed"}
 
 
 class PayloadError(ValueError):
@@ -68,6 +78,7 @@ class Delivery:
     messages: list[InboundItem] = field(default_factory=list)
     statuses: list[StatusItem] = field(default_factory=list)
     unhandled: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # documented kinds with nothing to store
 
 
 def _load(body: bytes) -> dict:
@@ -99,6 +110,28 @@ def _iso(value) -> datetime | None:
 def _digest(parts: list[str], body: bytes) -> str:
     source = "\n".join(sorted(parts)).encode() if parts else body
     return hashlib.sha256(source).hexdigest()
+
+
+def _pick(body: dict, *names: str):
+    """The first of `names` present in `body` (the snake_case name, then YCloud's camelCase one)."""
+    for name in names:
+        value = body.get(name)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _errors_text(errors, *, first_code: bool = True) -> tuple[str, str]:
+    """The first error's code, and every error as "code text" (details first, then message or title);
+    without `first_code` the first one's code is left out of the text (it is kept beside it)."""
+    errors = [error for error in errors if isinstance(error, dict)] if isinstance(errors, list) else []
+    parts = []
+    for position, error in enumerate(errors):
+        data = error.get("error_data") if isinstance(error.get("error_data"), dict) else {}
+        text = str(data.get("details") or error.get("message") or error.get("title") or "")
+        code = str(error.get("code") or "") if position or first_code else ""
+        parts.append(" ".join(filter(None, (code, text))))
+    return (str(errors[0].get("code") or "") if errors else "", "; ".join(filter(None, parts)))
 
 
 def _message_fields(item: InboundItem, message: dict) -> None:
@@ -139,27 +172,47 @@ def _message_fields(item: InboundItem, message: dict) -> None:
         item.text = ", ".join(filter(None, (p["name"] for p in people)))
     elif kind == "interactive":
         reply_type = str(body.get("type") or "")
-        reply = body.get(reply_type) if isinstance(body.get(reply_type), dict) else {}
+        camel = "".join(part.capitalize() if i else part for i, part in enumerate(reply_type.split("_")))
+        reply = _pick(body, reply_type, camel) if reply_type else None
+        reply = reply if isinstance(reply, dict) else {}
         item.payload = {"type": reply_type, "id": str(reply.get("id") or ""), "title": str(reply.get("title") or "")}
         if reply.get("description"):
             item.payload["description"] = str(reply["description"])
         if reply_type == "nfm_reply":
-            item.payload["response"] = reply.get("response_json") or ""
+            item.payload["response"] = _pick(reply, "response_json", "responseJson") or ""
+            if reply.get("name"):
+                item.payload["name"] = str(reply["name"])
         item.text = item.payload["title"] or str(reply.get("body") or "")
     elif kind == "button":
         item.kind = "interactive"
         item.payload = {"type": "button", "id": str(body.get("payload") or ""), "title": str(body.get("text") or "")}
         item.text = item.payload["title"]
     elif kind == "reaction":
-        item.payload = {"emoji": str(body.get("emoji") or ""), "message_id": str(body.get("message_id") or "")}
+        target = _pick(body, "message_id", "messageId") or ""
+        item.payload = {"emoji": str(body.get("emoji") or ""), "message_id": str(target)}
         item.text = item.payload["emoji"]
-    elif kind == "unsupported":
+    elif kind in ("unsupported", "unknown"):  # `unknown`: the same, from older Cloud API versions
+        item.kind = "unsupported"
         errors = message.get("errors") or []
         item.payload = {"errors": errors if isinstance(errors, list) else []}
-    else:
-        item.unhandled = kind or "(no type)"
-        item.kind = "unsupported"
+        if body.get("type"):
+            item.payload["type"] = str(body["type"])  # what WhatsApp could not pass on: poll, edit, pin...
+    elif kind in IGNORED_KINDS:
         item.payload = {"type": kind}
+    else:
+        item.kind = "unsupported"
+        item.payload = {"type": kind, kind: body} if body else {"type": kind}
+        if kind == "system":
+            what = str(body.get("type") or "system")
+            new_id = str(_pick(body, "new_wa_id", "wa_id", "user_id") or "")
+            item.text = str(body.get("body") or "")
+            item.unhandled = f"system message {what!r}" + (f" (new WhatsApp id {new_id})" if new_id else "")
+        elif kind == "order":
+            products = body.get("product_items") if isinstance(body.get("product_items"), list) else []
+            item.text = str(body.get("text") or "")
+            item.unhandled = f"message type 'order' (catalog {body.get('catalog_id') or '?'}, {len(products)} items)"
+        else:
+            item.unhandled = f"message type {kind or '(no type)'!r}"
     context = message.get("context")
     if isinstance(context, dict) and context.get("id"):
         item.reply_to = str(context["id"])
@@ -175,6 +228,7 @@ def parse_cloud(body: bytes) -> Delivery:
     messages: list[InboundItem] = []
     statuses: list[StatusItem] = []
     unhandled: list[str] = []
+    ignored: list[str] = []
     number_id = ""
     for entry in data["entry"]:
         for change in (entry or {}).get("changes") or []:
@@ -202,32 +256,39 @@ def parse_cloud(body: bytes) -> Delivery:
                 )
                 _message_fields(item, message)
                 if item.unhandled:
-                    unhandled.append(f"message type {item.unhandled!r}")
-                messages.append(item)
+                    unhandled.append(item.unhandled)
+                if item.kind in IGNORED_KINDS:
+                    ignored.append(item.kind)
+                else:
+                    messages.append(item)
             for status in value.get("statuses") or []:
                 if not isinstance(status, dict) or not status.get("id") or not status.get("status"):
                     raise PayloadError("a status without id or value")
-                errors = status.get("errors") or []
-                first = errors[0] if errors and isinstance(errors[0], dict) else {}
-                detail = (
-                    (first.get("error_data") or {}).get("details") if isinstance(first.get("error_data"), dict) else ""
-                )
+                code, text = _errors_text(status.get("errors"), first_code=False)
+                if str(status["status"]) not in CLOUD_STATUSES:
+                    # e.g. `deleted` (older versions) or `warning`: not a step of the message's delivery.
+                    unhandled.append(
+                        f"status {status['status']!r} of message {status['id']}"
+                        + (f": {' '.join(filter(None, (code, text)))}" if code or text else "")
+                    )
+                    continue
                 statuses.append(
                     StatusItem(
                         provider_message_id=str(status["id"]),
                         phone_number_id=change_number,
                         status=str(status["status"]),
                         timestamp=_epoch(status.get("timestamp")),
-                        error_code=str(first.get("code") or ""),
-                        error_message=str(detail or first.get("message") or first.get("title") or ""),
+                        error_code=code,
+                        error_message=text,
                     )
                 )
             if value.get("errors"):
-                unhandled.append("account errors")
+                unhandled.append(f"account errors: {_errors_text(value['errors'])[1] or value['errors']}")
     keys = [f"m:{m.provider_message_id}" for m in messages] + [
         f"s:{s.provider_message_id}:{s.status}" for s in statuses
     ]
-    kind = "+".join(sorted({m.kind for m in messages} | {f"status:{s.status}" for s in statuses})) or "other"
+    kinds = {m.kind for m in messages} | {f"status:{s.status}" for s in statuses} | set(ignored)
+    kind = "+".join(sorted(kinds)) or "other"
     return Delivery(
         provider=CLOUD,
         phone_number_id=number_id,
@@ -236,6 +297,7 @@ def parse_cloud(body: bytes) -> Delivery:
         messages=messages,
         statuses=statuses,
         unhandled=unhandled,
+        ignored=ignored,
     )
 
 
@@ -280,13 +342,17 @@ def parse_ycloud(body: bytes) -> Delivery:
             raise PayloadError("an inbound message without id")
         _message_fields(item, message)
         if item.unhandled:
-            delivery.unhandled.append(f"message type {item.unhandled!r}")
-        delivery.messages.append(item)
+            delivery.unhandled.append(item.unhandled)
+        if item.kind in IGNORED_KINDS:
+            delivery.ignored.append(item.kind)
+        else:
+            delivery.messages.append(item)
     elif event_type == "whatsapp.message.updated":
         message = data.get("whatsappMessage")
         if not isinstance(message, dict) or not message.get("status"):
             raise PayloadError("a message update without status")
         status = YCLOUD_STATUS.get(str(message["status"]))
+        api_error = message.get("whatsappApiError") if isinstance(message.get("whatsappApiError"), dict) else {}
         if status is None:
             delivery.unhandled.append(f"status {message['status']!r}")
         else:
@@ -297,8 +363,12 @@ def parse_ycloud(body: bytes) -> Delivery:
                     phone_number_id=number,
                     status=status,
                     timestamp=_iso(message.get("updateTime") or message.get("sendTime")),
-                    error_code=str(message.get("errorCode") or ""),
-                    error_message=str(message.get("errorMessage") or ""),
+                    error_code=str(message.get("errorCode") or api_error.get("code") or ""),
+                    error_message=str(
+                        (api_error.get("error_data") or {}).get("details")
+                        if isinstance(api_error.get("error_data"), dict) and api_error["error_data"].get("details")
+                        else message.get("errorMessage") or api_error.get("message") or ""
+                    ),
                     external_id=str(message.get("externalId") or ""),
                 )
             )

@@ -228,3 +228,40 @@ def test_platform_admin_lists_refuse_a_nul_byte_with_a_message(platform_admin, p
     assert response.status_code == 200
     assert response.redirect_chain == [(path, 302)]
     assert "Those filters cannot be used. Showing the whole list instead." in response.content.decode()
+
+
+def test_superuser_edits_and_saves_a_sandbox_whatsapp_number(platform_admin, acme):
+    from tenants.models import WhatsAppNumber
+
+    connection.set_schema_to_public()
+    number = WhatsAppNumber.objects.create(
+        tenant=acme, provider="sandbox", phone_number_id="sandbox-acme", display_phone="+15550001111"
+    )
+    url = f"/admin/tenants/whatsappnumber/{number.pk}/change/"
+    page = platform_admin.get(url)
+    assert page.status_code == 200
+    assert b'<option value="sandbox" selected>' in page.content
+    response = platform_admin.post(
+        url,
+        {"tenant": acme.pk, "provider": "sandbox", "phone_number_id": "sandbox-acme", "display_phone": "+15550002222"},
+    )
+    assert response.status_code == 302, response.context["adminform"].errors if response.context else response
+    number.refresh_from_db()
+    assert (number.provider, number.display_phone) == ("sandbox", "+15550002222")
+
+
+def test_the_admin_still_refuses_an_unknown_whatsapp_provider(platform_admin, acme):
+    from tenants.models import WhatsAppNumber
+
+    connection.set_schema_to_public()
+    number = WhatsAppNumber.objects.create(
+        tenant=acme, provider="sandbox", phone_number_id="sandbox-acme", display_phone="+15550001111"
+    )
+    response = platform_admin.post(
+        f"/admin/tenants/whatsappnumber/{number.pk}/change/",
+        {"tenant": acme.pk, "provider": "twilio", "phone_number_id": "sandbox-acme", "display_phone": "+1555"},
+    )
+    assert response.status_code == 200
+    assert "provider" in response.context["adminform"].errors
+    number.refresh_from_db()
+    assert (number.provider, number.display_phone) == ("sandbox", "+15550001111")

@@ -90,6 +90,9 @@ def test_a_simulated_inbound_message_appears_live_in_an_open_inbox(
 ):
     owner = people.member("owner", "Olivia Inbox", {"acme": "owner"})
     page = open_inbox(site, people, person, owner)
+    expect(page.locator("#sidebar")).to_have_attribute("data-ws", "open")
+    badge = page.locator("#chats-unread-badge")
+    unread_before = int(badge.get_attribute("data-unread"))
     phone = f"+3469{int(time.time() * 1000) % 10_000_000:07d}"
     body = inbound_body(phone_number_id=NUMBER_ID, phone=phone, name="Lucía Live", text="¿Tenéis cita el sábado?")
     assert post_webhook(site, body) == 200
@@ -97,6 +100,10 @@ def test_a_simulated_inbound_message_appears_live_in_an_open_inbox(
     expect(row).to_be_visible()
     expect(row).to_contain_text("Lucía Live")
     expect(row.locator('[data-testid="unread"]')).to_have_text("1")
+    # the sidebar's badge follows, on the notifications socket every page keeps open
+    expect(badge).to_have_attribute("data-unread", str(unread_before + 1))
+    expect(badge).to_have_text(str(unread_before + 1))
+    expect(badge).to_be_visible()
     assert page.evaluate("window.sameDocument === true")
     screenshot(page, "chats-inbox")
 

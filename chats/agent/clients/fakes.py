@@ -143,7 +143,7 @@ class FakeTranscriber:
         if FakeTranscriber.FAIL:
             raise FakeTranscriber.FAIL.pop(0)
         text = FakeTranscriber.TRANSCRIPTS.get(audio, "Hola, quería información sobre sus servicios.")
-        return Transcript(text=text, language="", seconds=round(len(audio) / 4000, 1))
+        return Transcript(text=text, language="", seconds=round(len(audio) / 4000, 1), model="whisper-1")
 
     @classmethod
     def reset(cls) -> None:

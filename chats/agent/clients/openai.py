@@ -52,7 +52,8 @@ class Completion:
 class Transcript:
     text: str
     language: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # the audio's length, as the API reports it (what it bills)
+    model: str = ""
 
 
 class ChatClient(Protocol):
@@ -232,6 +233,7 @@ class WhisperTranscriber:
             text=(getattr(result, "text", "") or "").strip(),
             language=getattr(result, "language", "") or "",
             seconds=float(getattr(result, "duration", 0) or 0),
+            model=self.model,
         )
 
 

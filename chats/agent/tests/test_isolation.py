@@ -102,3 +102,32 @@ def test_agent_settings_page(owner, seller, globex_owner, client_for, acme, tena
         assert client_for(who, host_tenant).post("/chats/agent/settings/", {"tone": "hacked"}).status_code == 403
     assert AgentSettings.objects.get().tone == "Cercano y breve, sin emojis."
     assert owner.role == Role.OWNER
+
+
+def test_transcription_cost_shows_to_owners_beside_the_agents_cost_and_stays_in_its_company(
+    answered, owner, seller_a, globex_owner, client_for, english, acme, globex, in_schema
+):
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+
+    from chats.agent.transcription import message_transcribe
+
+    fakes.FakeTranscriber.TRANSCRIPTS[b"x" * 360_000] = "Quiero cambiar la cita"
+    voice = make_inbound(answered, "", kind="voice", media_mime="audio/ogg")
+    voice.media_file.save("note.ogg", ContentFile(b"x" * 360_000), save=True)
+    connection.set_tenant(acme)
+    assert message_transcribe(tenant=acme, message=voice) == "Quiero cambiar la cita"
+    voice.refresh_from_db()
+    # The fake reports 360,000 bytes as 90 s: a minute and a half of whisper-1 at $0.006 a minute.
+    assert (voice.transcription_seconds, voice.transcription_cost) == (Decimal("90.00"), Decimal("0.009000"))
+    shown = 'data-testid="transcription-totals">1 voice note transcribed · 1.5 min · $0.0090</span>'
+    assert shown in client_for(owner).get(f"/chats/{answered.pk}/").content.decode()
+    assert shown in client_for(owner).get(f"/chats/agent/conversations/{answered.pk}/runs/").content.decode()
+    assert shown in client_for(owner).get("/chats/agent/settings/").content.decode()
+    seller_page = client_for(seller_a).get(f"/chats/{answered.pk}/")
+    assert seller_page.status_code == 200
+    assert b"transcription-totals" not in seller_page.content
+    assert b"transcription-totals" not in client_for(globex_owner).get("/chats/agent/settings/").content
+    with in_schema(globex):
+        assert not Message.objects.filter(transcription_cost__isnull=False).exists()

@@ -154,6 +154,8 @@ def test_the_real_whisper_client_transcribes_a_voice_note(openai_server, keyed, 
 
     voice.refresh_from_db()
     assert voice.transcript == "Quería una cita el jueves."
+    # Billed on the audio's length the API reports: 2.5 s of whisper-1 at $0.006 a minute.
+    assert (voice.transcription_seconds, voice.transcription_cost) == (Decimal("2.50"), Decimal("0.000250"))
     [(path, headers, body)] = openai_server.requests
     assert path == "/v1/audio/transcriptions"
     assert headers["authorization"] == "Bearer sk-acme-loopback-0001"

@@ -243,6 +243,8 @@ def test_a_voice_note_is_transcribed_and_read_by_the_agent(agent_on, conversatio
 
     voice.refresh_from_db()
     assert voice.transcript == "Hola, quería pedir cita para el jueves"
+    # The fake reports 10 bytes as 0.0 s: an unknown length records no seconds and no cost, not a free one.
+    assert (voice.transcription_seconds, voice.transcription_cost) == (None, None)
     assert model.received[0][-1].content == "(voice note) Hola, quería pedir cita para el jueves"
     assert fakes.FakeTranscriber.calls == [b"OggS-voice"]
 

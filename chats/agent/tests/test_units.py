@@ -76,6 +76,9 @@ def test_run_cost_uses_the_list_price_and_no_guess():
     assert run_cost(model="gpt-4o", tokens_in=1000, tokens_out=1000) == Decimal("0.012500")
     assert run_cost(model="some-local-model", tokens_in=1000, tokens_out=1000) is None
     assert transcription_cost(seconds=30) == Decimal("0.003000")
+    assert transcription_cost(seconds=95.5, model="whisper-1") == Decimal("0.009550")
+    assert transcription_cost(seconds=60, model="gpt-4o-mini-transcribe") == Decimal("0.003000")
+    assert transcription_cost(seconds=60, model="some-local-whisper") is None
 
 
 def test_the_langchain_adapter_turns_tool_calls_and_usage_into_a_completion():
