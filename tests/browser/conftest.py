@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -434,3 +435,31 @@ def screenshot():
         page.screenshot(path=SCREENSHOT_DIR / f"{name}.png", full_page=full_page)
 
     return take
+
+
+class DroppableSocket:
+    """Routes a page's websocket to `path` through Playwright, to play what a network or a server does to
+    it: `drop()` makes the server's messages vanish on the way (the socket stays open, as in a half-dead
+    connection), `restart()` lets them through again and closes the page's side with 1012 (a server
+    restart), which htmx answers by reconnecting. `opened` counts the connections the page made."""
+
+    def __init__(self, page, path: str):
+        self.dropping = False
+        self.sockets = []
+        page.route_web_socket(re.compile(re.escape(path) + "$"), self._route)
+
+    def _route(self, route) -> None:
+        server = route.connect_to_server()
+        server.on_message(lambda message: None if self.dropping else route.send(message))
+        self.sockets.append(route)
+
+    @property
+    def opened(self) -> int:
+        return len(self.sockets)
+
+    def drop(self) -> None:
+        self.dropping = True
+
+    def restart(self) -> None:
+        self.dropping = False
+        self.sockets[-1].close(code=1012, reason="restart")

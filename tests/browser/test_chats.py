@@ -16,6 +16,7 @@ from chats.models import Conversation, Message
 from chats.simulator import inbound_body
 from chats.webhooks.intake import cloud_signature, sandbox_secret
 from tenants.models import Tenant, WhatsAppNumber
+from tests.browser.conftest import DroppableSocket
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.browser
@@ -176,25 +177,17 @@ def test_an_open_conversation_catches_up_on_what_it_missed_while_its_socket_was_
     owner = people.member("owner", "Olivia Gap", {"acme": "owner"})
     lead = leads.create(phone="+34611000888", first_name="Gael", last_name=people.run)
     conversation = conversation_for(leads, lead)
-    dropping = {"on": False}
-    sockets = []
-
-    def route(socket):
-        server = socket.connect_to_server()
-        server.on_message(lambda message: None if dropping["on"] else socket.send(message))
-        sockets.append(socket)
-
     context = person()
     people.sign_in(context, owner, "acme")
     page = context.new_page()
-    page.route_web_socket(re.compile(r"/ws/chats/$"), route)
+    socket = DroppableSocket(page, "/ws/chats/")
     page.goto(site.url("acme", f"/chats/{conversation.pk}/"))
     expect(page.locator("#chats-live")).to_have_attribute("data-ws", "open")
     expect(page.locator("body")).to_have_attribute("data-chats-caught-up", "1")  # the opening catch-up is done
     page.evaluate("window.sameDocument = true")
 
     # While the page hears nothing, the lead writes: the live event is lost on the way
-    dropping["on"] = True
+    socket.drop()
     text = f"Sent during the outage {people.run}"
 
     def arrive():
@@ -210,10 +203,9 @@ def test_an_open_conversation_catches_up_on_what_it_missed_while_its_socket_was_
     expect(thread.get_by_text(text)).to_have_count(0)
 
     # When the server restarts the socket, the page reconnects and catches up, without reloading
-    dropping["on"] = False
-    sockets[-1].close(code=1012, reason="restart")
+    socket.restart()
     expect(page.locator("body")).to_have_attribute("data-chats-caught-up", "2")
     expect(thread.get_by_text(text)).to_be_visible()
     expect(thread.get_by_text(text)).to_have_count(1)
-    assert len(sockets) == 2
+    assert socket.opened == 2
     assert page.evaluate("window.sameDocument === true")

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from crm.models import Lead, LostReason, TimelineEntry
 from tenants.models import Tenant
+from tests.browser.conftest import DroppableSocket
 
 pytestmark = pytest.mark.browser
 
@@ -161,26 +162,16 @@ def test_a_card_dropped_on_lost_asks_why_and_keeps_the_reason(site, people, pers
 def test_a_board_whose_socket_dropped_catches_up_when_it_reconnects(site, people, person, leads):
     """A move made while the board's socket was down (a server restart closes it with 1012) is not heard; when
     the socket opens again every column re-fetches itself, without a reload."""
-    import re
-
     from crm.services.leads import lead_move
 
     owner = people.member("owner", "Olivia Drop", {"acme": "owner"})
     stages = leads.stages()
     new, contacted = stages["new"], stages["contacted"]
     lead = leads.create(phone="+34 611 200 131", first_name="Dora", last_name="Drop")
-    dropping = {"on": False}
-    sockets = []
-
-    def route(socket):
-        server = socket.connect_to_server()
-        server.on_message(lambda message: None if dropping["on"] else socket.send(message))
-        sockets.append(socket)
-
     context = person(viewport=BOARD_VIEWPORT)
     people.sign_in(context, owner, "acme")
     page = context.new_page()
-    page.route_web_socket(re.compile(r"/ws/pipeline/$"), route)
+    socket = DroppableSocket(page, "/ws/pipeline/")
     page.goto(site.url("acme", "/pipeline/"))
     expect(page.locator("#board-live")).to_have_attribute("data-ws", "open")
     page.evaluate("window.sameDocument = true")
@@ -188,15 +179,14 @@ def test_a_board_whose_socket_dropped_catches_up_when_it_reconnects(site, people
     expect(page.locator(f"#column-{new.pk} {card}")).to_be_visible()
 
     # While the board hears nothing, someone else moves the card
-    dropping["on"] = True
+    socket.drop()
     leads.read(lambda: lead_move(actor=None, lead=Lead.objects.get(pk=lead.pk), stage=contacted))
     page.wait_for_timeout(500)
     expect(page.locator(f"#column-{new.pk} {card}")).to_be_visible()
 
     # When the socket is restarted, the board re-reads its columns
-    dropping["on"] = False
-    sockets[-1].close(code=1012, reason="restart")
+    socket.restart()
     expect(page.locator(f"#column-{contacted.pk} {card}")).to_be_visible()
     expect(page.locator(f"#column-{new.pk} {card}")).to_have_count(0)
-    assert len(sockets) == 2
+    assert socket.opened == 2
     assert same_document(page)
