@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Sum, prefetch_related_objects
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -16,6 +16,8 @@ from core.text import words
 from crm.models import SEARCH_VECTOR, Lead, PipelineRollup, Stage, Tag, TimelineEntry
 from tenants.models import Membership, Role
 
+# Each sort's column; every one has an index with the id after it (Lead.Meta.indexes), so a page walks an
+# index instead of sorting every lead. "stage" sorts by the stage's position: see StageOrderedLeads.
 SORTS = {
     "created": "created_at",
     "name": "first_name",
@@ -150,24 +152,71 @@ def pipeline_rollup_rows(*, membership: Membership, filters: LeadFilters):
     return rows
 
 
-class CountedPaginator(Paginator):
-    """A paginator told its count (from a rollup) instead of counting every row."""
+# A search or filter the rollup cannot count is counted up to this many matches: past it the list says
+# "more than 1,000" and offers to narrow the search (its pages stop there too), so a search matching half
+# of a million leads costs what one matching a thousand does.
+COUNT_CAP = 1000
 
-    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (from a rollup, or counted up to COUNT_CAP) instead of counting every
+    row. `capped`: more rows match than `count` says (only the first `count` are paged)."""
+
+    def __init__(self, object_list, per_page, *, count: int, capped: bool = False, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.known_count = count
+        self.capped = capped
 
     @cached_property
     def count(self) -> int:
-        return super().count if self.known_count is None else self.known_count
+        return self.known_count
 
 
-def lead_paginator(*, membership: Membership, filters: LeadFilters, per_page: int) -> Paginator:
-    """The list's pages; without a search or filter beyond stage and seller, the total is read from the
-    pipeline rollup, so page 1 of a million leads costs what page 1 of a thousand does."""
+class StageOrderedLeads:
+    """The leads in their stages' pipeline order, then by id, sliced a page at a time as one query: a
+    UNION ALL of one part per stage (in position order), each ordered by id and limited to the page's end.
+    PostgreSQL runs the parts in turn and stops once the page is full, each walking the (stage, id) index,
+    so sorting by stage never sorts every lead (ordering by the joined stage's position would)."""
+
+    ordered = True  # for the paginator
+
+    def __init__(self, leads: QuerySet[Lead], *, stage_ids: list[int], descending: bool):
+        self.leads = leads.order_by("-id" if descending else "id")
+        self.stage_ids = list(reversed(stage_ids)) if descending else stage_ids
+
+    def count(self) -> int:
+        return self.leads.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.stop is None:
+            raise TypeError("StageOrderedLeads is read a page (a bounded slice) at a time.")
+        if not self.stage_ids:
+            return []
+        parts = [self.leads.filter(stage_id=stage_id)[: key.stop] for stage_id in self.stage_ids]
+        rows = list(parts[0].union(*parts[1:], all=True)[key.start or 0 : key.stop])
+        prefetch_related_objects(rows, "tags")
+        return rows
+
+
+def lead_paginator(*, membership: Membership, filters: LeadFilters, per_page: int) -> CountedPaginator:
+    """The list's pages. Without a search or filter beyond stage and seller, the total is read from the
+    pipeline rollup; otherwise the matches are counted up to COUNT_CAP. Each sort walks an index, so page 1
+    of a million leads costs what page 1 of a thousand does, searched or not, whatever the sort."""
+    leads = lead_list(membership=membership, filters=filters)
     rows = pipeline_rollup_rows(membership=membership, filters=filters)
-    count = None if rows is None else (rows.aggregate(n=Sum("count"))["n"] or 0)
-    return CountedPaginator(lead_list(membership=membership, filters=filters), per_page, count=count)
+    if rows is not None:
+        count, capped = rows.aggregate(n=Sum("count"))["n"] or 0, False
+    else:
+        count = leads.order_by()[: COUNT_CAP + 1].count()
+        count, capped = min(count, COUNT_CAP), count > COUNT_CAP
+    if filters.sort.lstrip("-") == "stage":
+        stage_ids = [stage.pk for stage in stages() if not filters.stage_id or stage.pk == filters.stage_id]
+        leads = StageOrderedLeads(
+            leads.select_related(None).select_related("stage", "seller").prefetch_related(None),
+            stage_ids=stage_ids,
+            descending=filters.sort.startswith("-"),
+        )
+    return CountedPaginator(leads, per_page, count=count, capped=capped)
 
 
 def lead_detail(*, membership: Membership, lead_id: int) -> Lead | None:
