@@ -99,19 +99,38 @@ def _plan(sql: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def _page_sql(paginator) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        list(paginator.page(1).object_list)
+    return next(query["sql"] for query in queries if 'FROM "crm_lead"' in query["sql"])
+
+
 @pytest.mark.parametrize("sort", [*SORTS, *(f"-{sort}" for sort in SORTS)])
 @pytest.mark.parametrize("search", ["", "quixote"])
-def test_each_sort_walks_an_index_instead_of_sorting_the_leads(tenant, owner, seller, sort, search):
+def test_each_sort_walks_an_index_instead_of_sorting_the_leads(tenant, owner, seller, sort, search, monkeypatch):
+    """Unfiltered (counted by the rollup) or searched with more matches than the cap: the page walks an
+    index in the sort's order."""
+    monkeypatch.setattr(lead_selectors, "COUNT_CAP", 2)
     LeadFactory.create_batch(3, last_name="Quixote", seller=seller.user)
     for membership in (owner, seller):
         paginator = lead_paginator(membership=membership, filters=LeadFilters(search=search, sort=sort), per_page=50)
-        with CaptureQueriesContext(connection) as queries:
-            list(paginator.page(1).object_list)
-        page_sql = next(query["sql"] for query in queries if 'FROM "crm_lead"' in query["sql"])
-        plan = _plan(page_sql)
+        assert search == "" or paginator.capped
+        plan = _plan(_page_sql(paginator))
         # A full sort shows as a "Sort" node; an index walk needs none (created_at ties: an incremental one).
         assert not re.search(r"(^|->)\s*Sort\s+\(", plan, re.MULTILINE), (membership.role, sort, plan)
         assert "Seq Scan on crm_lead" not in plan
+
+
+@pytest.mark.parametrize("sort", ["-created", "-stage"])
+def test_fewer_matches_than_the_cap_are_paged_among_themselves(tenant, owner, seller, sort):
+    """Rare matches: the page is chosen among the at most COUNT_CAP + 1 leads the search index finds, not
+    by walking a sort index and testing every lead on the way."""
+    LeadFactory.create_batch(3, last_name="Quixote", seller=seller.user)
+    for membership in (owner, seller):
+        paginator = lead_paginator(membership=membership, filters=LeadFilters(search="quixote", sort=sort), per_page=2)
+        sql = _page_sql(paginator)
+        assert (paginator.count, paginator.capped) == (3, False)
+        assert re.search(rf'"crm_lead"\."id" IN \(SELECT .* LIMIT {lead_selectors.COUNT_CAP + 1}\)', sql), sql
 
 
 @pytest.mark.parametrize("sort", ["-created", "name", "-value", "stage", "next_action"])
