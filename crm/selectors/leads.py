@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Paginator
 from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Sum, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -119,9 +120,14 @@ def filter_leads(leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
     return leads
 
 
-def sort_leads(leads: QuerySet[Lead], sort: str) -> QuerySet[Lead]:
+def sort_leads(leads: QuerySet[Lead], sort: str, *, walk_index: bool = True) -> QuerySet[Lead]:
+    """`walk_index=False` sorts by an expression no index serves (the same order): for a few hundred leads
+    chosen by id, which PostgreSQL should fetch and sort rather than find by walking the column's index."""
     descending = sort.startswith("-")
     column = SORTS.get(sort.lstrip("-"), "created_at")
+    if not walk_index:
+        key = Coalesce(F(column), F(column))
+        return leads.order_by(key.desc(), F("id").desc()) if descending else leads.order_by(key.asc(), F("id").asc())
     if descending:
         return leads.order_by(f"-{column}", "-id")
     return leads.order_by(column, "id")
@@ -131,8 +137,8 @@ def _matching(*, membership: Membership, filters: LeadFilters) -> QuerySet[Lead]
     return filter_leads(visible_leads(membership=membership, searching=bool(filters.search.strip())), filters)
 
 
-def _rows(leads: QuerySet[Lead], sort: str) -> QuerySet[Lead]:
-    return sort_leads(leads, sort).select_related("stage", "seller").prefetch_related("tags")
+def _rows(leads: QuerySet[Lead], sort: str, *, walk_index: bool = True) -> QuerySet[Lead]:
+    return sort_leads(leads, sort, walk_index=walk_index).select_related("stage", "seller").prefetch_related("tags")
 
 
 def lead_list(*, membership: Membership, filters: LeadFilters) -> QuerySet[Lead]:
@@ -221,15 +227,16 @@ def lead_paginator(*, membership: Membership, filters: LeadFilters, per_page: in
     if rows is not None:
         count, capped = rows.aggregate(n=Sum("count"))["n"] or 0, False
     else:
-        first = matching.order_by().values("pk")[: COUNT_CAP + 1]
-        count = first.count()
-        count, capped = min(count, COUNT_CAP), count > COUNT_CAP
+        # The count is the ids of the first matches (up to COUNT_CAP + 1 of them), in the same one query.
+        first = list(matching.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+        count, capped = min(len(first), COUNT_CAP), len(first) > COUNT_CAP
         if not capped:
-            # At most COUNT_CAP leads match: the page is chosen among them, found the way the count found
-            # them (the search index), and sorting that many costs little. PostgreSQL would otherwise walk
-            # the sort's index testing the search on every lead until the page is full, which is quick
-            # when matches are many and slow when they are rare.
-            return CountedPaginator(_rows(Lead.objects.filter(pk__in=first), filters.sort), per_page, count=count)
+            # At most COUNT_CAP leads match: the page is chosen among those ids (primary key lookups), and
+            # sorting that many costs little. PostgreSQL would otherwise walk the sort's index testing the
+            # search on every lead until the page is full: quick when matches are many, slow when rare.
+            # (As a subquery, `IN (SELECT … LIMIT)`, the planner scans every lead against its hash.)
+            page_rows = _rows(Lead.objects.filter(pk__in=first), filters.sort, walk_index=False)
+            return CountedPaginator(page_rows, per_page, count=count)
     if by_stage:
         leads = StageOrderedLeads(
             leads.select_related(None).select_related("stage", "seller").prefetch_related(None),
