@@ -1,17 +1,18 @@
 """The pipeline board: one column per stage with its lead count, value sum and first cards.
 
 A constant number of queries whatever the number of leads: stages, the columns' counts and sums (from
-the pipeline rollup unless a search or filter narrows the board), the first `per_column` cards of every
-column."""
+the pipeline rollup unless a search or filter narrows the board; then counted up to COUNT_CAP matches per
+column), the first `per_column` cards of every column."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import F, Sum
 
 from crm.models import Lead, Stage
+from crm.selectors import leads as lead_selectors
 from crm.selectors.leads import LeadFilters, filter_leads, pipeline_rollup_rows, visible_leads
 from tenants.models import Membership
 
@@ -24,10 +25,11 @@ class Column:
     count: int
     total: Decimal
     cards: list[Lead]
+    capped: bool = False  # more leads match than `count` says; `total` is then unknown (None)
 
     @property
     def has_more(self) -> bool:
-        return len(self.cards) < self.count
+        return self.capped or len(self.cards) < self.count
 
 
 @dataclass
@@ -51,11 +53,8 @@ def pipeline_board(
         stages = [stage for stage in stages if stage.pk in stage_ids]
     leads = _board_leads(membership, filters).filter(stage__in=[stage.pk for stage in stages])
     totals = _rollup_totals(membership, filters, stages)
-    if totals is None:  # a search or filter the rollups do not cover: count the matching leads
-        totals = {
-            row["stage_id"]: row
-            for row in leads.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("expected_value"))
-        }
+    if totals is None:  # a search or filter the rollups do not cover: count the matching leads, up to a cap
+        totals = _counted_totals(leads, [stage.pk for stage in stages])
     cards: dict[int, list[Lead]] = {}
     for lead in _first_cards(leads, [stage.pk for stage in stages], per_column):
         cards.setdefault(lead.stage_id, []).append(lead)
@@ -64,8 +63,9 @@ def pipeline_board(
             Column(
                 stage=stage,
                 count=totals.get(stage.pk, {}).get("n", 0),
-                total=totals.get(stage.pk, {}).get("total") or Decimal("0"),
+                total=totals.get(stage.pk, {}).get("total", Decimal("0")),
                 cards=cards.get(stage.pk, []),
+                capped=totals.get(stage.pk, {}).get("capped", False),
             )
             for stage in stages
         ]
@@ -80,6 +80,28 @@ def _rollup_totals(membership: Membership, filters: LeadFilters, stages: list[St
         return None
     rows = rows.filter(stage_id__in=[stage.pk for stage in stages])
     return {row["stage_id"]: row for row in rows.values("stage_id").annotate(n=Sum("count"), total=Sum("value"))}
+
+
+def _counted_totals(leads, stage_ids: list[int]) -> dict:
+    """Each column's count and sum from its first COUNT_CAP + 1 matching leads, in one query (a UNION ALL
+    of one LIMITed select per stage): a column with more matches says "more than COUNT_CAP" and no sum,
+    so a search matching half of a million leads reads at most that many per column."""
+    if not stage_ids:
+        return {}
+    cap = lead_selectors.COUNT_CAP
+    parts = [
+        leads.filter(stage_id=stage_id).order_by().values_list("stage_id", "expected_value")[: cap + 1]
+        for stage_id in stage_ids
+    ]
+    totals: dict[int, dict] = {}
+    for stage_id, value in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
+        column = totals.setdefault(stage_id, {"n": 0, "total": Decimal("0")})
+        column["n"] += 1
+        column["total"] += value
+    for column in totals.values():
+        if column["n"] > cap:
+            column.update(n=cap, total=None, capped=True)
+    return totals
 
 
 def _first_cards(leads, stage_ids: list[int], per_column: int) -> list[Lead]:
