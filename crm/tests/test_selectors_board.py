@@ -108,9 +108,9 @@ def test_query_count_does_not_grow_with_the_number_of_leads(tenant, owner, selle
 
 def test_a_search_counts_each_column_up_to_the_cap(english, tenant, owner, seller, client_for, monkeypatch):
     """A column with more matches than the cap says so ("2+") and shows no sum; the others are exact."""
-    from crm.selectors import leads as lead_selectors
+    from crm.selectors import board as board_selectors
 
-    monkeypatch.setattr(lead_selectors, "COUNT_CAP", 2)
+    monkeypatch.setattr(board_selectors, "COUNT_CAP", 2)
     for value in ("1", "2", "3"):
         LeadFactory(stage=stage("new"), last_name="Quixote", seller=seller.user, expected_value=Decimal(value))
     LeadFactory(stage=stage("won"), last_name="Quixote", seller=seller.user, expected_value=Decimal("40"))
