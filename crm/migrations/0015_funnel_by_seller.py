@@ -25,6 +25,12 @@ def refill_flows_without_seller(apps, schema_editor):
         cursor.execute(f"INSERT INTO crm_stageflowrollup ({', '.join(keys + values)}) {query}")  # noqa: S608
 
 
+def empty_flows(apps, schema_editor):
+    """Going back: without the seller, the rows of one day and move would collide under the old key."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("DELETE FROM crm_stageflowrollup")
+
+
 def install_functions(apps, schema_editor):
     from crm import rollups
 
@@ -44,6 +50,7 @@ class Migration(migrations.Migration):
             model_name="stageflowrollup",
             name="stage_flow_rollup_key",
         ),
+        migrations.RunPython(migrations.RunPython.noop, empty_flows),
         migrations.AddField(
             model_name="stageflowrollup",
             name="seller_id",
