@@ -1,9 +1,12 @@
 class ApplicationError(Exception):
-    """A domain rule was broken. `message` is safe to show to the user."""
+    """A domain rule was broken. `message` is safe to show to the user. `code` (optional) names the rule
+    for whoever stores the refusal to word it later, in its reader's language, with `extra` as the
+    message's parameters."""
 
-    def __init__(self, message: str, *, extra: dict | None = None):
+    def __init__(self, message: str, *, code: str = "", extra: dict | None = None):
         super().__init__(message)
         self.message = message
+        self.code = code
         self.extra = extra or {}
 
 

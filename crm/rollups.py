@@ -16,6 +16,20 @@ from django.db import connection, transaction
 CAMPAIGN = "coalesce(nullif({r}.utm_campaign, ''), {r}.meta_campaign_id)"
 ZONE = "coalesce((SELECT zone FROM crm_rollupconfig ORDER BY id LIMIT 1), 'UTC')"
 
+# A history entry's bucket in the stage flow rollup (day, from stage, to stage) and its figures (timed,
+# seconds), for an entry record {e} and a time zone {zone}. The seller a flow counts under is the entry's
+# lead's current seller (NULL when unassigned, or when the lead is gone): reassigning a lead moves its
+# history's flows with it, so the funnel filtered by a seller counts that seller's leads.
+FLOW_DAY = "({e}.created_at AT TIME ZONE {zone})::date"
+FLOW_FROM = "CASE WHEN {e}.kind = 'stage' THEN ({e}.data ->> 'from_id')::bigint END"
+FLOW_TO = "({e}.data ->> CASE WHEN {e}.kind = 'stage' THEN 'to_id' ELSE 'stage_id' END)::bigint"
+FLOW_SECONDS = "CASE WHEN {e}.kind = 'stage' THEN ({e}.data ->> 'seconds')::bigint END"
+
+
+def _flow(template: str, e: str, zone: str = "zone") -> str:
+    return template.format(e=e, zone=zone)
+
+
 # Plain record variables, no row-typed arguments and no pinned search_path: the functions are copied into
 # each new company's schema before its tables (tenants.schema_clone), and resolve the tables of the
 # schema being written through the search path django-tenants sets.
@@ -27,6 +41,7 @@ DECLARE
     sign integer;
     stage_kind text;
     created_day date;
+    holder_moved boolean := TG_OP <> 'UPDATE' OR OLD.seller_id IS DISTINCT FROM NEW.seller_id;
 BEGIN
     IF current_setting('crm.rollups_paused', true) = 'on' THEN
         RETURN NULL;  -- a bulk load that rebuilds the rollups itself (crm.seeding_bulk)
@@ -67,6 +82,26 @@ BEGIN
             SET count = t.count + excluded.count, value = t.value + excluded.value,
                 seconds = t.seconds + excluded.seconds;
         END IF;
+        IF holder_moved AND r.seller_id IS NOT NULL THEN
+            -- The lead's history flows count under its seller while it has one, under NULL otherwise:
+            -- move them between the two (nothing when the history is not written yet, or already gone).
+            INSERT INTO crm_stageflowrollup AS t (day, seller_id, from_stage_id, to_stage_id, count, timed, seconds)
+            SELECT flow.day, holder.seller_id, flow.from_id, flow.to_id,
+                   holder.sign * sum(flow.n), holder.sign * sum(flow.timed), holder.sign * sum(flow.seconds)
+              FROM (
+                SELECT {_flow(FLOW_DAY, "e")} AS day, {_flow(FLOW_FROM, "e")} AS from_id,
+                       {_flow(FLOW_TO, "e")} AS to_id, 1 AS n,
+                       CASE WHEN {_flow(FLOW_SECONDS, "e")} IS NULL THEN 0 ELSE 1 END AS timed,
+                       coalesce({_flow(FLOW_SECONDS, "e")}, 0) AS seconds
+                  FROM crm_timelineentry AS e
+                 WHERE e.lead_id = r.id AND e.kind IN ('created', 'stage')
+              ) AS flow,
+              (VALUES (r.seller_id, sign), (NULL::bigint, -sign)) AS holder (seller_id, sign)
+             GROUP BY flow.day, holder.seller_id, holder.sign, flow.from_id, flow.to_id
+            ON CONFLICT (day, seller_id, from_stage_id, to_stage_id) DO UPDATE
+            SET count = t.count + excluded.count, timed = t.timed + excluded.timed,
+                seconds = t.seconds + excluded.seconds;
+        END IF;
     END LOOP;
     RETURN NULL;
 END $$;
@@ -77,6 +112,7 @@ DECLARE
     r record;
     sign integer;
     seconds bigint;
+    holder bigint;
 BEGIN
     IF current_setting('crm.rollups_paused', true) = 'on' THEN
         RETURN NULL;  -- a bulk load that rebuilds the rollups itself (crm.seeding_bulk)
@@ -90,15 +126,14 @@ BEGIN
             r := NEW; sign := 1;
         END IF;
         CONTINUE WHEN r.kind NOT IN ('created', 'stage');
-        seconds := CASE WHEN r.kind = 'stage' THEN (r.data ->> 'seconds')::bigint END;
-        INSERT INTO crm_stageflowrollup AS t (day, from_stage_id, to_stage_id, count, timed, seconds)
+        seconds := {_flow(FLOW_SECONDS, "r")};
+        holder := (SELECT seller_id FROM crm_lead WHERE id = r.lead_id);
+        INSERT INTO crm_stageflowrollup AS t (day, seller_id, from_stage_id, to_stage_id, count, timed, seconds)
         VALUES (
-            (r.created_at AT TIME ZONE zone)::date,
-            CASE WHEN r.kind = 'stage' THEN (r.data ->> 'from_id')::bigint END,
-            (r.data ->> CASE WHEN r.kind = 'stage' THEN 'to_id' ELSE 'stage_id' END)::bigint,
+            {_flow(FLOW_DAY, "r")}, holder, {_flow(FLOW_FROM, "r")}, {_flow(FLOW_TO, "r")},
             sign, CASE WHEN seconds IS NULL THEN 0 ELSE sign END, sign * coalesce(seconds, 0)
         )
-        ON CONFLICT (day, from_stage_id, to_stage_id) DO UPDATE
+        ON CONFLICT (day, seller_id, from_stage_id, to_stage_id) DO UPDATE
         SET count = t.count + excluded.count, timed = t.timed + excluded.timed, seconds = t.seconds + excluded.seconds;
     END LOOP;
     RETURN NULL;
@@ -110,7 +145,7 @@ LEAD_COLUMNS = (
     "stage_id", "seller_id", "expected_value", "expected_close", "created_at", "closed_at", "closed_seller_id",
     "lost_reason", "source", "utm_campaign", "meta_campaign_id",
 )  # fmt: skip
-FLOW_COLUMNS = ("kind", "created_at", "data")
+FLOW_COLUMNS = ("lead_id", "kind", "created_at", "data")
 
 
 def _changed(columns) -> str:
@@ -178,17 +213,16 @@ EXPECTED = {
              GROUP BY 1, 2, 3, 4""",
     ),
     "crm_stageflowrollup": (
-        ("day", "from_stage_id", "to_stage_id"),
+        ("day", "seller_id", "from_stage_id", "to_stage_id"),
         ("count", "timed", "seconds"),
-        f"""SELECT (entry.created_at AT TIME ZONE config.zone)::date,
-                   CASE WHEN entry.kind = 'stage' THEN (entry.data ->> 'from_id')::bigint END,
-                   (entry.data ->> CASE WHEN entry.kind = 'stage' THEN 'to_id' ELSE 'stage_id' END)::bigint,
-                   count(*),
+        f"""SELECT {_flow(FLOW_DAY, "entry", "config.zone")}, lead.seller_id, {_flow(FLOW_FROM, "entry")},
+                   {_flow(FLOW_TO, "entry")}, count(*),
                    count(*) FILTER (WHERE entry.kind = 'stage' AND entry.data ? 'seconds'),
                    coalesce(sum((entry.data ->> 'seconds')::bigint) FILTER (WHERE entry.kind = 'stage'), 0)
-              FROM crm_timelineentry AS entry, (SELECT {ZONE} AS zone) AS config
+              FROM crm_timelineentry AS entry LEFT JOIN crm_lead AS lead ON lead.id = entry.lead_id,
+                   (SELECT {ZONE} AS zone) AS config
              WHERE entry.kind IN ('created', 'stage')
-             GROUP BY 1, 2, 3""",
+             GROUP BY 1, 2, 3, 4""",
     ),
 }
 

@@ -18,8 +18,8 @@ from crm.models import ImportJob
 logger = logging.getLogger(__name__)
 
 
-def _language(job_id: int) -> str:
-    job = ImportJob.objects.filter(pk=job_id).first()
+def _language(job_id: int, model=ImportJob) -> str:
+    job = model.objects.filter(pk=job_id).select_related("created_by").first()
     user = job.created_by if job is not None else None
     return (user and user.language) or current_tenant().language or settings.LANGUAGE_CODE
 
@@ -71,16 +71,19 @@ def bulk_leads_task(self, job_id: int) -> dict | None:
     """Runs a confirmed bulk action on many leads (crm.services.bulk). Safe to run again: it resumes
     after the last committed batch. A run cut by the time limit is sent again to carry on."""
     from crm.models import BulkJob
-    from crm.services.bulk import bulk_job_run
+    from crm.services.bulk import bulk_job_fail, bulk_job_run
 
+    # Failures are stored as a code the page words in its reader's language; what the lead services write
+    # (history, audit) and a refusal without a code are in the language of whoever started the job.
+    language = _language(job_id, BulkJob)
     try:
-        job = bulk_job_run(job_id=job_id)
+        with translation.override(language):
+            job = bulk_job_run(job_id=job_id)
     except SoftTimeLimitExceeded as limit:
         raise self.retry(countdown=1, max_retries=50, exc=limit) from limit
     except Exception:
         logger.exception("bulk action failed", extra={"job": job_id})
-        BulkJob.objects.filter(pk=job_id, status__in=[BulkJob.Status.QUEUED, BulkJob.Status.RUNNING]).update(
-            status=BulkJob.Status.FAILED, failure_reason=_("The bulk action stopped on an unexpected error.")
-        )
+        with translation.override(language):
+            bulk_job_fail(job_id=job_id, code="unexpected")
         raise
     return None if job is None else {"status": job.status, "changed": job.changed}

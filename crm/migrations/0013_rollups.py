@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from crm import rollups
+from crm.migrations import _rollups_0013 as rollups
 
 
 def set_zone_and_fill(apps, schema_editor):

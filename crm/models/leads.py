@@ -155,7 +155,13 @@ class Lead(TimeStampedModel):
             models.Index(fields=["seller", "-created_at", "-id"], name="lead_seller_created_idx"),
             models.Index(fields=["source"], name="lead_source_idx"),
             models.Index(fields=["score"], name="lead_score_idx"),
-            models.Index(fields=["next_action_at"], name="lead_next_action_idx"),
+            # The list's sorts (crm.selectors.leads.SORTS), each with the id that breaks its ties, so a page
+            # walks the index (either way) and stops at the page's end instead of sorting every lead.
+            models.Index(fields=["first_name", "id"], name="lead_name_sort_idx"),
+            models.Index(fields=["expected_value", "id"], name="lead_value_sort_idx"),
+            models.Index(fields=["last_contact_at", "id"], name="lead_last_contact_sort_idx"),
+            models.Index(fields=["next_action_at", "id"], name="lead_next_action_sort_idx"),
+            models.Index(fields=["stage", "id"], name="lead_stage_sort_idx"),
             models.Index(fields=["closed_at"], name="lead_closed_idx"),
             models.Index(fields=["meta_campaign_id"], name="lead_campaign_idx"),
             GinIndex(SEARCH_VECTOR, name="lead_search_idx"),

@@ -47,6 +47,20 @@ class ListPreference(models.Model):
         return f"{self.user_id}: {', '.join(self.columns)}"
 
 
+# Why a bulk job failed, by code: the job stores the code and the message's parameters, and the page words
+# them in its reader's language (the worker that met the refusal speaks no one's in particular).
+BULK_FAILURES = {
+    "author_inactive": _("Its author is no longer an active member."),
+    "unexpected": _("The bulk action stopped on an unexpected error."),
+    "unknown_action": _("Unknown action."),
+    "stage_gone": _("That stage no longer exists."),
+    "seller_inactive": _("Leads can only be assigned to active sellers or owners of this company."),
+    "lost_reason_missing": _("Say why the leads were lost."),
+    "tag_empty": _("Type a tag."),
+    "tag_unknown": _("No lead has the tag “%(name)s”."),
+}
+
+
 class BulkJob(TimeStampedModel):
     """A bulk action on every lead matching a filter, too many to do while the person waits: a worker
     applies it in batches through the lead services (history, audit, live updates as one by one) and
@@ -67,7 +81,9 @@ class BulkJob(TimeStampedModel):
     processed = models.PositiveIntegerField(default=0)
     changed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
-    failure_reason = models.TextField(blank=True)
+    failure_reason = models.TextField(blank=True)  # in its author's language; failure_text is the reader's
+    failure_code = models.CharField(max_length=32, blank=True)  # a key of BULK_FAILURES
+    failure_params = models.JSONField(default=dict, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -77,6 +93,14 @@ class BulkJob(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.action} × {self.total}"
+
+    @property
+    def failure_text(self) -> str:
+        """Why the job failed, in the active language: worded from its code when it has a known one."""
+        message = BULK_FAILURES.get(self.failure_code)
+        if message is None:
+            return self.failure_reason
+        return str(message) % self.failure_params if self.failure_params else str(message)
 
     @property
     def percent(self) -> int:

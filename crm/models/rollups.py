@@ -115,9 +115,11 @@ class CampaignRollup(models.Model):
 
 class StageFlowRollup(models.Model):
     """Entries into stages each day, from the history (creation: from NULL; moves: from the stage left),
-    with the time spent in the stage left: the funnel and the average days in each stage."""
+    per seller now holding the lead, with the time spent in the stage left: the funnel and the average
+    days in each stage, for the company or one seller."""
 
     day = models.DateField()
+    seller_id = models.BigIntegerField(null=True)
     from_stage_id = models.BigIntegerField(null=True)
     to_stage_id = models.BigIntegerField(null=True)
     count = models.IntegerField(default=0)
@@ -127,9 +129,11 @@ class StageFlowRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "from_stage_id", "to_stage_id"], name="stage_flow_rollup_key", nulls_distinct=False
+                fields=["day", "seller_id", "from_stage_id", "to_stage_id"],
+                name="stage_flow_rollup_seller_key",
+                nulls_distinct=False,
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.from_stage_id} -> {self.to_stage_id}: {self.count}"
+        return f"{self.day} seller {self.seller_id} {self.from_stage_id} -> {self.to_stage_id}: {self.count}"

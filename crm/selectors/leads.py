@@ -7,7 +7,8 @@ from datetime import date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Sum, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -16,6 +17,8 @@ from core.text import words
 from crm.models import SEARCH_VECTOR, Lead, PipelineRollup, Stage, Tag, TimelineEntry
 from tenants.models import Membership, Role
 
+# Each sort's column; every one has an index with the id after it (Lead.Meta.indexes), so a page walks an
+# index instead of sorting every lead. "stage" sorts by the stage's position: see StageOrderedLeads.
 SORTS = {
     "created": "created_at",
     "name": "first_name",
@@ -67,8 +70,9 @@ def search_leads(leads: QuerySet[Lead], query: str) -> QuerySet[Lead]:
         terms = [f"{word}:*" for word in words(query)]
     if not terms:
         return leads.none()
-    # Terms are [a-z0-9] only (plus our own operators), so the raw query cannot be malformed.
-    return leads.annotate(search_vector=SEARCH_VECTOR).filter(
+    # Terms are [a-z0-9] only (plus our own operators), so the raw query cannot be malformed. An alias, not
+    # an annotation: the vector is compared, never selected (computing it again for each row read is waste).
+    return leads.alias(search_vector=SEARCH_VECTOR).filter(
         search_vector=SearchQuery(" & ".join(terms), search_type="raw", config="simple")
     )
 
@@ -116,18 +120,30 @@ def filter_leads(leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
     return leads
 
 
-def sort_leads(leads: QuerySet[Lead], sort: str) -> QuerySet[Lead]:
+def sort_leads(leads: QuerySet[Lead], sort: str, *, walk_index: bool = True) -> QuerySet[Lead]:
+    """`walk_index=False` sorts by an expression no index serves (the same order): for a few hundred leads
+    chosen by id, which PostgreSQL should fetch and sort rather than find by walking the column's index."""
     descending = sort.startswith("-")
     column = SORTS.get(sort.lstrip("-"), "created_at")
+    if not walk_index:
+        key = Coalesce(F(column), F(column))
+        return leads.order_by(key.desc(), F("id").desc()) if descending else leads.order_by(key.asc(), F("id").asc())
     if descending:
         return leads.order_by(f"-{column}", "-id")
     return leads.order_by(column, "id")
 
 
+def _matching(*, membership: Membership, filters: LeadFilters) -> QuerySet[Lead]:
+    return filter_leads(visible_leads(membership=membership, searching=bool(filters.search.strip())), filters)
+
+
+def _rows(leads: QuerySet[Lead], sort: str, *, walk_index: bool = True) -> QuerySet[Lead]:
+    return sort_leads(leads, sort, walk_index=walk_index).select_related("stage", "seller").prefetch_related("tags")
+
+
 def lead_list(*, membership: Membership, filters: LeadFilters) -> QuerySet[Lead]:
     """The list page's rows: visible, filtered, sorted, with what each row shows fetched up front."""
-    leads = filter_leads(visible_leads(membership=membership, searching=bool(filters.search.strip())), filters)
-    return sort_leads(leads, filters.sort).select_related("stage", "seller").prefetch_related("tags")
+    return _rows(_matching(membership=membership, filters=filters), filters.sort)
 
 
 def pipeline_rollup_rows(*, membership: Membership, filters: LeadFilters):
@@ -150,24 +166,84 @@ def pipeline_rollup_rows(*, membership: Membership, filters: LeadFilters):
     return rows
 
 
-class CountedPaginator(Paginator):
-    """A paginator told its count (from a rollup) instead of counting every row."""
+# A search or filter the rollup cannot count is counted up to this many matches: past it the list says
+# "more than 1,000" and offers to narrow the search (its pages stop there too), so a search matching half
+# of a million leads costs what one matching a thousand does.
+COUNT_CAP = 1000
 
-    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (from a rollup, or counted up to COUNT_CAP) instead of counting every
+    row. `capped`: more rows match than `count` says (only the first `count` are paged)."""
+
+    def __init__(self, object_list, per_page, *, count: int, capped: bool = False, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.known_count = count
+        self.capped = capped
 
     @cached_property
     def count(self) -> int:
-        return super().count if self.known_count is None else self.known_count
+        return self.known_count
 
 
-def lead_paginator(*, membership: Membership, filters: LeadFilters, per_page: int) -> Paginator:
-    """The list's pages; without a search or filter beyond stage and seller, the total is read from the
-    pipeline rollup, so page 1 of a million leads costs what page 1 of a thousand does."""
+class StageOrderedLeads:
+    """The leads in their stages' pipeline order, then by id, sliced a page at a time as one query: a
+    UNION ALL of one part per stage (in position order), each ordered by id and limited to the page's end.
+    PostgreSQL runs the parts in turn and stops once the page is full, each walking the (stage, id) index,
+    so sorting by stage never sorts every lead (ordering by the joined stage's position would)."""
+
+    ordered = True  # for the paginator
+
+    def __init__(self, leads: QuerySet[Lead], *, stage_ids: list[int], descending: bool):
+        self.leads = leads.order_by("-id" if descending else "id")
+        self.stage_ids = list(reversed(stage_ids)) if descending else stage_ids
+
+    def count(self) -> int:
+        return self.leads.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.stop is None:
+            raise TypeError("StageOrderedLeads is read a page (a bounded slice) at a time.")
+        if not self.stage_ids:
+            return []
+        parts = [self.leads.filter(stage_id=stage_id)[: key.stop] for stage_id in self.stage_ids]
+        rows = list(parts[0].union(*parts[1:], all=True)[key.start or 0 : key.stop])
+        prefetch_related_objects(rows, "tags")
+        return rows
+
+
+def lead_paginator(*, membership: Membership, filters: LeadFilters, per_page: int) -> CountedPaginator:
+    """The list's pages. Without a search or filter beyond stage and seller, the total is read from the
+    pipeline rollup; otherwise the matches are counted up to COUNT_CAP. Each sort walks an index (or sorts
+    at most COUNT_CAP matches), so page 1 of a million leads costs what page 1 of a thousand does, searched
+    or not, whatever the sort."""
+    matching = _matching(membership=membership, filters=filters)
+    leads = _rows(matching, filters.sort)
+    by_stage = filters.sort.lstrip("-") == "stage"
+    stage_ids = (
+        [stage.pk for stage in stages() if not filters.stage_id or stage.pk == filters.stage_id] if by_stage else []
+    )
     rows = pipeline_rollup_rows(membership=membership, filters=filters)
-    count = None if rows is None else (rows.aggregate(n=Sum("count"))["n"] or 0)
-    return CountedPaginator(lead_list(membership=membership, filters=filters), per_page, count=count)
+    if rows is not None:
+        count, capped = rows.aggregate(n=Sum("count"))["n"] or 0, False
+    else:
+        # The count is the ids of the first matches (up to COUNT_CAP + 1 of them), in the same one query.
+        first = list(matching.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+        count, capped = min(len(first), COUNT_CAP), len(first) > COUNT_CAP
+        if not capped:
+            # At most COUNT_CAP leads match: the page is chosen among those ids (primary key lookups), and
+            # sorting that many costs little. PostgreSQL would otherwise walk the sort's index testing the
+            # search on every lead until the page is full: quick when matches are many, slow when rare.
+            # (As a subquery, `IN (SELECT … LIMIT)`, the planner scans every lead against its hash.)
+            page_rows = _rows(Lead.objects.filter(pk__in=first), filters.sort, walk_index=False)
+            return CountedPaginator(page_rows, per_page, count=count)
+    if by_stage:
+        leads = StageOrderedLeads(
+            leads.select_related(None).select_related("stage", "seller").prefetch_related(None),
+            stage_ids=stage_ids,
+            descending=filters.sort.startswith("-"),
+        )
+    return CountedPaginator(leads, per_page, count=count, capped=capped)
 
 
 def lead_detail(*, membership: Membership, lead_id: int) -> Lead | None:

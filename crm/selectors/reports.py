@@ -143,16 +143,21 @@ def forecast(*, stages: list[Stage], seller_id: int | None = None) -> Table:
     return table
 
 
-def _flows(date_from: date, date_to: date):
-    return StageFlowRollup.objects.filter(day__gte=date_from, day__lte=date_to).order_by()
+def _flows(date_from: date, date_to: date, seller_id: int | None):
+    """The stage flow rollup over the range; with a seller, the flows of the leads that seller holds now."""
+    rows = StageFlowRollup.objects.filter(day__gte=date_from, day__lte=date_to).order_by()
+    if seller_id is not None:
+        rows = rows.filter(seller_id=seller_id)
+    return rows
 
 
-def funnel(*, stages: list[Stage], date_from: date, date_to: date) -> Table:
+def funnel(*, stages: list[Stage], date_from: date, date_to: date, seller_id: int | None = None) -> Table:
     """From the history of moves over the range: how many leads entered each stage (created in it or
-    moved into it), and the share of that count that entered the next one."""
+    moved into it), and the share of that count that entered the next one. With a seller: the leads that
+    seller holds now."""
     entered = {
         row["to_stage_id"]: row["n"] or 0
-        for row in _flows(date_from, date_to).values("to_stage_id").annotate(n=Sum("count"))
+        for row in _flows(date_from, date_to, seller_id).values("to_stage_id").annotate(n=Sum("count"))
     }
     table = Table(
         key="funnel",
@@ -173,11 +178,12 @@ def funnel(*, stages: list[Stage], date_from: date, date_to: date) -> Table:
     return table
 
 
-def stage_days(*, stages: list[Stage], date_from: date, date_to: date) -> Table:
-    """Average days a lead stayed in each open stage, over the moves out of it made in the range."""
+def stage_days(*, stages: list[Stage], date_from: date, date_to: date, seller_id: int | None = None) -> Table:
+    """Average days a lead stayed in each open stage, over the moves out of it made in the range (with a
+    seller: of the leads that seller holds now)."""
     spent = {
         row["from_stage_id"]: row
-        for row in _flows(date_from, date_to)
+        for row in _flows(date_from, date_to, seller_id)
         .filter(from_stage_id__isnull=False)
         .values("from_stage_id")
         .annotate(timed=Sum("timed"), seconds=Sum("seconds"))

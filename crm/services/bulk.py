@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from core.tenancy import current_tenant
-from crm.models import BulkJob, Stage
+from crm.models import BULK_FAILURES, BulkJob, Stage
 from crm.services.leads import BulkResult, leads_bulk_assign, leads_bulk_move, leads_bulk_tag
 from crm.services.lists import leads_bulk_untag
 
@@ -34,9 +34,9 @@ def bulk_apply(*, action: str, params: dict, leads, actor) -> BulkResult:
     if action == "move":
         stage = Stage.objects.filter(pk=params.get("stage_id")).first()
         if stage is None:
-            raise ApplicationError(_("That stage no longer exists."))
+            raise ApplicationError(_("That stage no longer exists."), code="stage_gone")
         return leads_bulk_move(leads=leads, stage=stage, actor=actor, lost_reason=params.get("lost_reason", ""))
-    raise ApplicationError(_("Unknown action."))
+    raise ApplicationError(_("Unknown action."), code="unknown_action")
 
 
 @transaction.atomic
@@ -55,6 +55,20 @@ def bulk_job_create(*, membership, action: str, params: dict, lead_ids: list[int
     )
     transaction.on_commit(lambda: bulk_leads_task.delay(job.pk))
     return job
+
+
+def bulk_job_fail(*, job_id: int, code: str, params: dict | None = None, reason: str = "") -> None:
+    """Marks a queued or running job failed. `code` (a key of BULK_FAILURES) and `params` word the reason
+    for each reader in their language; `reason` is the text for a refusal that has no code (worded in the
+    active language: the task runs in its author's)."""
+    params = params or {}
+    if code in BULK_FAILURES:
+        reason = str(BULK_FAILURES[code]) % params if params else str(BULK_FAILURES[code])
+    else:
+        code, params = "", {}
+    BulkJob.objects.filter(pk=job_id, status__in=[BulkJob.Status.QUEUED, BulkJob.Status.RUNNING]).update(
+        status=BulkJob.Status.FAILED, failure_code=code, failure_params=params, failure_reason=reason
+    )
 
 
 def _membership(job: BulkJob):
@@ -78,9 +92,7 @@ def bulk_job_run(*, job_id: int) -> BulkJob | None:
         return job
     membership = _membership(job)
     if membership is None:
-        BulkJob.objects.filter(pk=job.pk).update(
-            status=BulkJob.Status.FAILED, failure_reason=_("Its author is no longer an active member.")
-        )
+        bulk_job_fail(job_id=job.pk, code="author_inactive")
         return BulkJob.objects.get(pk=job.pk)
     BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.RUNNING)
     while True:
@@ -95,8 +107,10 @@ def bulk_job_run(*, job_id: int) -> BulkJob | None:
             try:
                 result = bulk_apply(action=job.action, params=job.params, leads=leads, actor=membership.user)
             except ApplicationError as error:
+                failure = (error.code, error.extra) if error.code in BULK_FAILURES else ("", {})
                 job.status, job.failure_reason = BulkJob.Status.FAILED, error.message
-                job.save(update_fields=["status", "failure_reason", "updated_at"])
+                job.failure_code, job.failure_params = failure
+                job.save(update_fields=["status", "failure_reason", "failure_code", "failure_params", "updated_at"])
                 return job
             job.processed += len(batch)
             job.changed += result.changed

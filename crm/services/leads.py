@@ -83,7 +83,9 @@ def validate_seller(seller_id: int | None) -> int | None:
     from tenants.selectors import active_members
 
     if not active_members(tenant=_tenant(), roles=[Role.SELLER, Role.OWNER]).filter(user_id=seller_id).exists():
-        raise ApplicationError(_("Leads can only be assigned to active sellers or owners of this company."))
+        raise ApplicationError(
+            _("Leads can only be assigned to active sellers or owners of this company."), code="seller_inactive"
+        )
     return seller_id
 
 
@@ -290,7 +292,7 @@ def leads_bulk_assign(*, leads, seller_id: int | None, actor) -> BulkResult:
 @transaction.atomic
 def leads_bulk_move(*, leads, stage: Stage, actor, lost_reason: str = "", lost_note: str = "") -> BulkResult:
     if stage.kind == Stage.Kind.LOST and not (lost_reason or "").strip():
-        raise ApplicationError(_("Say why the leads were lost."))
+        raise ApplicationError(_("Say why the leads were lost."), code="lost_reason_missing")
     changed = skipped = 0
     for lead in leads:
         if lead.stage_id == stage.pk:
@@ -305,7 +307,7 @@ def leads_bulk_move(*, leads, stage: Stage, actor, lost_reason: str = "", lost_n
 def leads_bulk_tag(*, leads, tag: str, actor) -> BulkResult:
     tags = _tags([tag])
     if not tags:
-        raise ApplicationError(_("Type a tag."))
+        raise ApplicationError(_("Type a tag."), code="tag_empty")
     changed = skipped = 0
     for lead in leads:
         if lead.tags.filter(pk=tags[0].pk).exists():

@@ -66,7 +66,10 @@ def leads_bulk_untag(*, leads, tag: str, actor) -> BulkResult:
     """Removes a tag (matched case-insensitively) from the leads that have it; history and audit per lead."""
     found = Tag.objects.filter(name__iexact=(tag or "").strip()).first()
     if found is None:
-        raise ApplicationError(_("No lead has the tag “%(name)s”.") % {"name": (tag or "").strip()})
+        name = (tag or "").strip()
+        raise ApplicationError(
+            _("No lead has the tag “%(name)s”.") % {"name": name}, code="tag_unknown", extra={"name": name}
+        )
     changed = skipped = 0
     tagged = set(found.leads.filter(pk__in=[lead.pk for lead in leads]).values_list("pk", flat=True))
     for lead in leads:

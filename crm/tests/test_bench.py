@@ -80,6 +80,12 @@ def test_page_url_reports_missing_names_and_encodes_the_search():
     assert bench_crm.page_url("crm:analytics", "search", lead_id=1, surname="Núñez de la Peña") == (
         "/analytics/?q=N%C3%BA%C3%B1ez+de+la+Pe%C3%B1a"
     )
+    assert bench_crm.page_url("crm:lead-list", "?q={letter}&sort=name", lead_id=1, surname="Núñez") == (
+        "/leads/?q=N&sort=name"
+    )
+    assert bench_crm.page_url("crm:reports", "?seller={seller}", lead_id=1, surname="x", seller_id=7) == (
+        "/analytics/forecast/?seller=7"
+    )
 
 
 def test_bulk_seeding_copies_the_base_with_its_history_and_keeps_the_rollups_right(tenant, owner):

@@ -107,3 +107,69 @@ def test_a_bulk_job_page_is_its_authors_only(tenant, acme, owner, globex_owner, 
     assert client_for(globex_owner).get(f"/leads/bulk/{job.pk}/").status_code == 404
     assert client_for(globex_owner.user, acme).get(f"/leads/bulk/{job.pk}/").status_code == 403
     assert Client(HTTP_HOST="acme.localhost").get(f"/leads/bulk/{job.pk}/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("reader", "expected"),
+    [("fr", "Indiquez pourquoi les prospects ont été perdus."), ("en", "Say why the leads were lost.")],
+)
+def test_a_failed_job_says_why_in_its_readers_language(tenant, owner, reader, expected, settings):
+    """The worker meets the refusal in Spanish (the server's and the company's language); the author reads
+    it in theirs."""
+    from django.utils import translation
+
+    from crm.tasks import bulk_leads_task
+
+    settings.LANGUAGE_CODE = "es"
+    tenant.language = "es"
+    tenant.save(update_fields=["language"])
+    lead = LeadFactory()
+    job = bulk_services.bulk_job_create(
+        membership=owner, action="move", params={"stage_id": stage("lost").pk, "lost_reason": ""}, lead_ids=[lead.pk]
+    )
+    with translation.override("es"):
+        bulk_leads_task.apply(args=[job.pk])
+    owner.user.language = reader
+    owner.user.save(update_fields=["language"])
+
+    job.refresh_from_db()
+    page = Client(HTTP_HOST="acme.localhost")
+    page.force_login(owner.user)
+    body = page.get(f"/leads/bulk/{job.pk}/").content.decode()
+
+    assert (job.status, job.failure_code, job.processed) == (BulkJob.Status.FAILED, "lost_reason_missing", 0)
+    assert expected in body
+    assert Lead.objects.get(pk=lead.pk).stage_id == lead.stage_id
+
+
+def test_a_refusal_with_parameters_is_worded_for_each_reader(tenant, owner):
+    from django.utils import translation
+
+    lead = LeadFactory()
+    job = bulk_services.bulk_job_create(membership=owner, action="untag", params={"tag": "vip"}, lead_ids=[lead.pk])
+    with translation.override("es"):
+        bulk_job_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert (job.failure_code, job.failure_params) == ("tag_unknown", {"name": "vip"})
+    with translation.override("fr"):
+        assert job.failure_text == "Aucun lead n'a l'étiquette « vip »."
+    with translation.override("en"):
+        assert job.failure_text == "No lead has the tag “vip”."
+
+
+def test_a_job_whose_author_left_says_so_in_the_readers_language(tenant, owner, make_member):
+    from django.utils import translation
+
+    from tenants.models import MembershipStatus
+
+    seller = make_member(tenant, Role.SELLER, full_name="Gone Seller")
+    job = bulk_services.bulk_job_create(membership=seller, action="tag", params={"tag": "x"}, lead_ids=[1])
+    seller.status = MembershipStatus.DISABLED
+    seller.save(update_fields=["status"])
+    with translation.override("es"):
+        bulk_job_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    with translation.override("en"):
+        assert job.failure_text == "Its author is no longer an active member."

@@ -12,7 +12,7 @@ from django.utils import timezone
 from crm.models import Lead, Stage
 from crm.selectors import reports
 from crm.selectors.leads import stages as all_stages
-from crm.services.leads import lead_create, lead_move, lead_update
+from crm.services.leads import lead_assign, lead_create, lead_move, lead_update
 from crm.tests.factories import LeadFactory, stage
 from tenants.models import Role
 
@@ -79,6 +79,44 @@ def test_funnel_stage_days_and_lost_reasons(english, deals):
     assert days["New"][2] == 0.0
     lost = reports.lost_reasons(**RANGE)
     assert lost.rows == [["Too expensive", 1, 100.0, Decimal("400.00")]]
+
+
+def _entered(table) -> dict:
+    return {row[0]: row[1] for row in table.rows}
+
+
+def test_the_funnel_and_stage_days_follow_the_seller_filter(english, owner, deals):
+    """Ana (a seller, who sees only her own leads) holds Alpha (created in New) and Bravo (New, then
+    Negotiation); the owner holds none of the four, the rest are unassigned."""
+    ana, _alpha, bravo, *_ = deals
+    stages = all_stages()
+    funnel = _entered(reports.funnel(stages=stages, seller_id=ana.user_id, **RANGE))
+    assert funnel == {"New": 2, "Contacted": 0, "Interested": 0, "Negotiation": 1, "Closed won": 0, "Lost": 0}
+    days = {row[0]: row[1] for row in reports.stage_days(stages=stages, seller_id=ana.user_id, **RANGE).rows}
+    assert days["New"] == 1  # Bravo's move out of New; Delta's moves belong to nobody's leads
+    assert reports.funnel(stages=stages, seller_id=owner.user_id, **RANGE).rows == []
+
+    # Bravo changes hands: its history's entries go with it.
+    lead_assign(lead=bravo, seller_id=owner.user_id, actor=owner.user)
+    assert _entered(reports.funnel(stages=stages, seller_id=ana.user_id, **RANGE))["Negotiation"] == 0
+    mine = _entered(reports.funnel(stages=stages, seller_id=owner.user_id, **RANGE))
+    assert (mine["New"], mine["Negotiation"]) == (1, 1)
+    assert _entered(reports.funnel(stages=stages, **RANGE))["New"] == 4  # the company's total is unchanged
+
+
+def test_the_forecast_page_and_its_funnel_csv_follow_the_seller_filter(english, tenant, owner, deals, client_for):
+    ana = deals[0]
+    query = {
+        "seller": ana.user_id,
+        "date_from": RANGE["date_from"].isoformat(),
+        "date_to": RANGE["date_to"].isoformat(),
+    }
+    page = client_for(owner).get("/analytics/forecast/", query)
+    funnel = next(table for table in page.context["tables"] if table.key == "funnel")
+    assert _entered(funnel)["New"] == 2
+    rows = _csv(client_for(owner).get("/analytics/export/funnel.csv", query))
+    assert rows[1:3] == [["New", "2", "0.0"], ["Contacted", "0", ""]]
+    assert ["Negotiation", "1", "0.0"] in rows
 
 
 def test_campaigns_and_won_deals(english, deals):

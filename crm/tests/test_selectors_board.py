@@ -104,3 +104,25 @@ def test_query_count_does_not_grow_with_the_number_of_leads(tenant, owner, selle
 
     assert Lead.objects.count() == 60
     assert with_five == with_sixty == 3
+
+
+def test_a_search_counts_each_column_up_to_the_cap(english, tenant, owner, seller, client_for, monkeypatch):
+    """A column with more matches than the cap says so ("2+") and shows no sum; the others are exact."""
+    from crm.selectors import board as board_selectors
+
+    monkeypatch.setattr(board_selectors, "COUNT_CAP", 2)
+    for value in ("1", "2", "3"):
+        LeadFactory(stage=stage("new"), last_name="Quixote", seller=seller.user, expected_value=Decimal(value))
+    LeadFactory(stage=stage("won"), last_name="Quixote", seller=seller.user, expected_value=Decimal("40"))
+    LeadFactory(stage=stage("won"), last_name="Other", expected_value=Decimal("500"))
+
+    for membership in (owner, seller):
+        board = pipeline_board(membership=membership, filters=LeadFilters(search="quixote"), per_column=10)
+        columns = {column.stage.key: column for column in board.columns}
+        assert (columns["new"].count, columns["new"].capped, columns["new"].total) == (2, True, None)
+        assert len(columns["new"].cards) == 3  # the cards are not capped
+        assert (columns["won"].count, columns["won"].capped, columns["won"].total) == (1, False, Decimal("40.00"))
+        assert (columns["contacted"].count, columns["contacted"].capped) == (0, False)
+
+    body = client_for(owner).get("/pipeline/", {"q": "quixote"}).content.decode()
+    assert "data-capped>2+</span>" in body

@@ -57,10 +57,11 @@ def _follow_up_initial() -> dict:
 
 def _context(request, lead: Lead, **extra) -> dict:
     can_assign = request.membership.role == Role.OWNER
+    stage_list = stages()
     context = {
         "lead": lead,
         "can_assign": can_assign,
-        "stages": stages(),
+        "stages": stage_list,
         "stage_form": StageChangeForm(initial={"stage": lead.stage_id, "lost_reason": lead.lost_reason}),
         "assign_form": AssignForm(tenant=request.tenant, initial={"seller": lead.seller_id or ""})
         if can_assign
@@ -71,7 +72,7 @@ def _context(request, lead: Lead, **extra) -> dict:
         "next_step_form": NextStepForm(initial={"next_action": lead.next_action, "next_action_at": _local(lead)}),
         "follow_up_form": NextStepForm(prefix_id="follow", initial=_follow_up_initial()),
         "lost_reasons": offered_reasons(),
-        "lost_stage": next((stage for stage in stages() if stage.kind == Stage.Kind.LOST), None),
+        "lost_stage": next((stage for stage in stage_list if stage.kind == Stage.Kind.LOST), None),
         "whatsapp_url": "" if lead.erased_at else f"https://wa.me/{digits(lead.phone)}",
         **lead_documents_context(request, lead),
         **extra,

@@ -61,8 +61,8 @@ def _owner_tables(request, chosen) -> dict[str, reports.Table]:
     return {
         "pipeline": reports.weighted_pipeline(stages=stages, seller_id=seller_id),
         "forecast": reports.forecast(stages=stages, seller_id=seller_id),
-        "funnel": reports.funnel(stages=stages, date_from=date_from, date_to=date_to),
-        "stage_days": reports.stage_days(stages=stages, date_from=date_from, date_to=date_to),
+        "funnel": reports.funnel(stages=stages, date_from=date_from, date_to=date_to, seller_id=seller_id),
+        "stage_days": reports.stage_days(stages=stages, date_from=date_from, date_to=date_to, seller_id=seller_id),
         "lost_reasons": reports.lost_reasons(date_from=date_from, date_to=date_to, seller_id=seller_id),
     }
 

@@ -36,28 +36,39 @@ from tenants.models import Domain, Membership, MembershipStatus, Role, Tenant, U
 from tenants.selectors import tenant_primary_domain
 from tenants.services import tenant_create
 
-# (result key, URL name, what the URL needs: None, "lead" (the lead's id) or "search" (?q=<surname>),
-# who is measured on it).
+# (result key, URL name, what the URL needs: None, "lead" (the lead's id), "search" (?q=<surname>), a
+# query of its own ("?…": "{surname}" and "{letter}", the surname's first letter, are filled in; "{seller}"
+# the measured seller's id), who is measured on it).
 BOTH = ("owner", "seller")
 PAGES = [
     ("board", "crm:board", None, BOTH),
     ("list", "crm:lead-list", "search", BOTH),
     ("list_unfiltered", "crm:lead-list", None, BOTH),
+    # Another column than creation date, with and without a search; a one-letter search matches a large
+    # share of the leads (its count stops at the cap).
+    ("list_by_value", "crm:lead-list", "?sort=-value", BOTH),
+    ("list_search_by_stage", "crm:lead-list", "?q={surname}&sort=stage", BOTH),
+    ("list_broad_search_by_name", "crm:lead-list", "?q={letter}&sort=name", BOTH),
     ("detail", "crm:lead-detail", "lead", BOTH),
     ("dashboard", "crm:dashboard", None, BOTH),
     ("analytics", "crm:analytics", None, ("owner",)),
     ("reports", "crm:reports", None, ("owner",)),
+    ("reports_one_seller", "crm:reports", "?seller={seller}", ("owner",)),
     ("report_csv", "crm:report-export", "report", ("owner",)),
 ]
 SELLERS = 5
 
 
-def page_url(name: str, needs: str | None, *, lead_id: int, surname: str) -> str | None:
+def page_url(name: str, needs: str | None, *, lead_id: int, surname: str, seller_id: int = 0) -> str | None:
     args = {"lead": [lead_id], "report": ["funnel"]}.get(needs or "")
     try:
         url = reverse(name, args=args)
     except NoReverseMatch:
         return None
+    if needs and needs.startswith("?"):
+        fill = {"surname": surname, "letter": surname[:1], "seller": seller_id}
+        pairs = [pair.split("=", 1) for pair in needs[1:].split("&")]
+        return f"{url}?{urlencode([(key, value.format(**fill)) for key, value in pairs])}"
     return f"{url}?{urlencode({'q': surname})}" if needs == "search" else url
 
 
@@ -208,7 +219,7 @@ class Command(BaseCommand):
             for key, name, needs, roles in PAGES:
                 if role not in roles:
                     continue
-                url = page_url(name, needs, lead_id=lead_ids[role], surname=surname)
+                url = page_url(name, needs, lead_id=lead_ids[role], surname=surname, seller_id=seller.pk)
                 measured = "missing" if url is None else measure(client, url, options["requests"])
                 results.setdefault(key, {})[role] = measured
             client.logout()
