@@ -11,6 +11,7 @@ from marketing.models.messaging import (
     TemplateSend,
     WhatsAppTemplate,
 )
+from marketing.models.rollups import InsightRollup, LeadFact
 
 __all__ = [
     "Ad",
@@ -20,6 +21,8 @@ __all__ = [
     "Campaign",
     "FormSubmission",
     "Insight",
+    "InsightRollup",
+    "LeadFact",
     "LeadForm",
     "LeadgenEvent",
     "MetaConnection",
