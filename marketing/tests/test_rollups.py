@@ -200,3 +200,17 @@ def test_verify_sees_a_difference(tenant, owner, connected, graph_server):
     assert set(differences) == {"marketing_insightrollup", "marketing_leadfact"}
     rollups_rebuild()
     assert rollups_verify() == {}
+
+
+def test_a_new_company_gets_the_triggers(globex):
+    """Companies are created by copying a template schema (tenants.schema_clone): triggers included."""
+    connection.set_tenant(globex)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND tgname LIKE 'marketing%%'",
+            [globex.schema_name],
+        )
+        names = {row[0] for row in cursor.fetchall()}
+    assert len(names) == 9
+    assert {"marketing_insight_rollup_update", "marketing_history_fact_insert"} <= names
