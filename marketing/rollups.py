@@ -6,7 +6,9 @@ verify them, like crm.rollups.
   `INSERT ... ON CONFLICT DO UPDATE` fires the INSERT trigger for the rows it adds and the UPDATE trigger
   for the rows it changes; COPY, ORM writes and deletions fire them too), in the writer's transaction.
 - Leads: row-level triggers on `crm_lead` (attributed leads only) and on the stage entries of
-  `crm_timelineentry` recompute the lead's one row of `marketing_leadfact`.
+  `crm_timelineentry` recompute the lead's one row of `marketing_leadfact`, whose own trigger moves it
+  between the buckets of `marketing_leadrollup`; its local day follows the
+  company's time zone as crm's rollups do (a trigger on `crm_rollupconfig`).
 
 `EXPECTED` holds, per table, the query that computes it from scratch; `rollups_rebuild` refills from them
 and `rollups_verify` compares them with what the triggers kept."""
@@ -23,7 +25,8 @@ _BUCKETS = """(VALUES
     ('campaign', 'm', date_trunc('month', {i}.date)::date, {i}.campaign_id),
     ('adset', 'd', {i}.date, {i}.adset_id),
     ('adset', 'm', date_trunc('month', {i}.date)::date, {i}.adset_id),
-    ('ad', 'm', date_trunc('month', {i}.date)::date, {i}.ad_id)
+    ('ad', 'm', date_trunc('month', {i}.date)::date, {i}.ad_id),
+    ('ad', 'w', date_trunc('week', {i}.date)::date, {i}.ad_id)
 ) AS k (level, grain, period, object_id)"""
 
 _APPLY = """
@@ -39,8 +42,10 @@ _APPLY = """
 
 # Values the lead's row is made of (`lead` is crm_lead's row, `lead_id` its id); plpgsql and the rebuild
 # share it. The stage ids come from the lead and from its history's created and stage entries.
-_FACT_SELECT = """
-    SELECT lead.id, lead.created_at, lead.meta_campaign_id, lead.meta_adset_id, lead.meta_ad_id,
+ZONE = "coalesce((SELECT zone FROM crm_rollupconfig ORDER BY id LIMIT 1), 'UTC')"
+_FACT_SELECT = f"""
+    SELECT lead.id, lead.created_at, (lead.created_at AT TIME ZONE {ZONE})::date,
+           lead.meta_campaign_id, lead.meta_adset_id, lead.meta_ad_id,
            lead.seller_id, lead.stage_id,
            ARRAY(
                SELECT DISTINCT held FROM (
@@ -59,7 +64,7 @@ _FACT_SELECT = """
       FROM crm_lead AS lead
      WHERE lead.meta_campaign_id <> ''"""
 
-FACT_COLUMNS = "lead_id, created_at, campaign, adset, ad, seller_id, stage_id, stages, value"
+FACT_COLUMNS = "lead_id, created_at, day, campaign, adset, ad, seller_id, stage_id, stages, value"
 
 # Plain functions, no pinned search_path: they are copied into each new company's schema before its tables
 # (tenants.schema_clone) and resolve the tables of the schema being written through the search path.
@@ -92,6 +97,40 @@ BEGIN
         END IF;
         PERFORM marketing_leadfact_refresh(NEW.id);
     END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION marketing_rollup_fact() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    sign integer;
+BEGIN
+    IF current_setting('marketing.rollups_paused', true) = 'on' THEN
+        RETURN NULL;  -- rollups_fill recomputes the buckets itself
+    END IF;
+    FOR step IN 1..2 LOOP
+        IF step = 1 THEN
+            CONTINUE WHEN TG_OP = 'INSERT';
+            r := OLD; sign := -1;
+        ELSE
+            CONTINUE WHEN TG_OP = 'DELETE';
+            r := NEW; sign := 1;
+        END IF;
+        INSERT INTO marketing_leadrollup AS t (level, grain, date, key, seller_id, stage_id, stages, count, value)
+        VALUES ('seller', 'd', r.day, '', coalesce(r.seller_id, 0), r.stage_id, r.stages, sign, sign * r.value),
+               ('campaign', 'm', date_trunc('month', r.day)::date, r.campaign, 0, r.stage_id, r.stages, sign,
+                sign * r.value)
+        ON CONFLICT (level, grain, date, key, seller_id, stage_id, stages) DO UPDATE
+        SET count = t.count + excluded.count, value = t.value + excluded.value;
+    END LOOP;
+    DELETE FROM marketing_leadrollup WHERE count = 0;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION marketing_rollup_zone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE marketing_leadfact SET day = (created_at AT TIME ZONE {ZONE})::date
+     WHERE day <> (created_at AT TIME ZONE {ZONE})::date;
     RETURN NULL;
 END $$;
 
@@ -134,6 +173,14 @@ CREATE TRIGGER marketing_lead_fact_update AFTER UPDATE ON crm_lead
     EXECUTE FUNCTION marketing_rollup_lead();
 CREATE TRIGGER marketing_lead_fact_delete AFTER DELETE ON crm_lead
     FOR EACH ROW WHEN (OLD.meta_campaign_id <> '') EXECUTE FUNCTION marketing_rollup_lead();
+CREATE TRIGGER marketing_fact_rollup_write AFTER INSERT OR DELETE ON marketing_leadfact
+    FOR EACH ROW EXECUTE FUNCTION marketing_rollup_fact();
+CREATE TRIGGER marketing_fact_rollup_update AFTER UPDATE ON marketing_leadfact
+    FOR EACH ROW WHEN (ROW(OLD.day, OLD.campaign, OLD.seller_id, OLD.stage_id, OLD.stages, OLD.value)
+                       IS DISTINCT FROM ROW(NEW.day, NEW.campaign, NEW.seller_id, NEW.stage_id, NEW.stages, NEW.value))
+    EXECUTE FUNCTION marketing_rollup_fact();
+CREATE TRIGGER marketing_zone_fact AFTER INSERT OR UPDATE OR DELETE ON crm_rollupconfig
+    FOR EACH STATEMENT EXECUTE FUNCTION marketing_rollup_zone();
 CREATE TRIGGER marketing_history_fact_insert AFTER INSERT ON crm_timelineentry
     FOR EACH ROW WHEN (NEW.kind IN {_STAGE_KINDS}) EXECUTE FUNCTION marketing_rollup_history();
 CREATE TRIGGER marketing_history_fact_update AFTER UPDATE ON crm_timelineentry
@@ -151,12 +198,17 @@ DROP TRIGGER IF EXISTS marketing_insight_rollup_delete ON marketing_insight;
 DROP TRIGGER IF EXISTS marketing_lead_fact_insert ON crm_lead;
 DROP TRIGGER IF EXISTS marketing_lead_fact_update ON crm_lead;
 DROP TRIGGER IF EXISTS marketing_lead_fact_delete ON crm_lead;
+DROP TRIGGER IF EXISTS marketing_zone_fact ON crm_rollupconfig;
+DROP TRIGGER IF EXISTS marketing_fact_rollup_write ON marketing_leadfact;
+DROP TRIGGER IF EXISTS marketing_fact_rollup_update ON marketing_leadfact;
 DROP TRIGGER IF EXISTS marketing_history_fact_insert ON crm_timelineentry;
 DROP TRIGGER IF EXISTS marketing_history_fact_update ON crm_timelineentry;
 DROP TRIGGER IF EXISTS marketing_history_fact_delete ON crm_timelineentry;
 DROP FUNCTION IF EXISTS marketing_rollup_insight();
 DROP FUNCTION IF EXISTS marketing_rollup_lead();
 DROP FUNCTION IF EXISTS marketing_rollup_history();
+DROP FUNCTION IF EXISTS marketing_rollup_zone();
+DROP FUNCTION IF EXISTS marketing_rollup_fact();
 DROP FUNCTION IF EXISTS marketing_leadfact_refresh(bigint);
 """
 
@@ -171,18 +223,39 @@ EXPECTED = {
              GROUP BY 1, 2, 3, 4, 5""",
     ),
     "marketing_leadfact": (("lead_id",), tuple(FACT_COLUMNS.split(", ")[1:]), _FACT_SELECT),
+    # From the leads (not from the kept facts), so that verifying checks both triggers.
+    "marketing_leadrollup": (
+        ("level", "grain", "date", "key", "seller_id", "stage_id", "stages"),
+        ("count", "value"),
+        f"""SELECT k.level, k.grain, k.period, k.key, k.seller_id, fact.stage_id, fact.stages,
+                   count(*), sum(fact.value)
+              FROM ({_FACT_SELECT}) AS fact ({FACT_COLUMNS}),
+                   LATERAL (VALUES ('seller', 'd', fact.day, '', coalesce(fact.seller_id, 0)),
+                                   ('campaign', 'm', date_trunc('month', fact.day)::date, fact.campaign, 0))
+                       AS k (level, grain, period, key, seller_id)
+             GROUP BY 1, 2, 3, 4, 5, 6, 7""",
+    ),
 }
+
+
+def rollups_fill(cursor) -> None:
+    """Empties and refills every table from scratch (the buckets' trigger paused meanwhile: they are
+    refilled last)."""
+    cursor.execute("SELECT set_config('marketing.rollups_paused', 'on', true)")
+    for table, (keys, values, query) in EXPECTED.items():
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(f"INSERT INTO {table} ({', '.join(keys + values)}) {query}")
+    cursor.execute("SELECT set_config('marketing.rollups_paused', 'off', true)")
 
 
 @transaction.atomic
 def rollups_rebuild() -> None:
-    """Recomputes both tables of the current company from its insights, leads and history. Locks those
+    """Recomputes every table of the current company from its insights, leads and history. Locks those
     against writes meanwhile."""
     with connection.cursor() as cursor:
         cursor.execute("LOCK TABLE marketing_insight, crm_lead, crm_timelineentry IN SHARE MODE")
-        for table, (keys, values, query) in EXPECTED.items():
-            cursor.execute(f"DELETE FROM {table}")
-            cursor.execute(f"INSERT INTO {table} ({', '.join(keys + values)}) {query}")
+        rollups_fill(cursor)
+        for table in EXPECTED:
             cursor.execute(f"ANALYZE {table}")
 
 
@@ -207,4 +280,5 @@ def rollups_verify() -> dict[str, list]:
 
 
 def _by_key(rows, width: int) -> dict:
-    return {tuple(row[:width]): tuple(row[width:]) for row in rows}
+    rows = [tuple(tuple(value) if isinstance(value, list) else value for value in row) for row in rows]
+    return {row[:width]: row[width:] for row in rows}

@@ -11,7 +11,7 @@ from marketing.models.messaging import (
     TemplateSend,
     WhatsAppTemplate,
 )
-from marketing.models.rollups import InsightRollup, LeadFact
+from marketing.models.rollups import InsightRollup, LeadFact, LeadRollup
 
 __all__ = [
     "Ad",
@@ -24,6 +24,7 @@ __all__ = [
     "InsightRollup",
     "LeadFact",
     "LeadForm",
+    "LeadRollup",
     "LeadgenEvent",
     "MetaConnection",
     "OptOut",

@@ -2,10 +2,12 @@
 days or leads, reading the tables the triggers of marketing.rollups keep (issue 11, Speed) rather than the
 period's insight rows and leads:
 - spend per campaign / ad set: whole months from the monthly buckets, the days at the range's edges from
-  the daily buckets; per ad: whole months from its monthly buckets, edge days from the insights
-  themselves (their covering index); the chart's daily spend from the account-wide daily buckets;
-- leads: one pass over the period's `LeadFact` rows (one narrow, index-only row per attributed lead),
-  grouped at once per object, per seller and per day.
+  the daily buckets; per ad: whole months and then whole weeks from its monthly and weekly buckets, the
+  few days left from the insights themselves (their covering index); the chart's daily spend from the
+  account-wide daily buckets;
+- leads: per seller and per day from daily buckets, per campaign from monthly buckets plus the edge
+  days' `LeadFact` rows (one narrow row per attributed lead), per ad set and ad from the period's
+  `LeadFact` rows; all in one query.
 
 Definitions (the leads of a period are those created in it, in the company's time zone, attributed to a
 Meta campaign; what happened to them since counts for the period they came in):
@@ -27,16 +29,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from crm.models import Lead, Stage
-from marketing.models import Ad, AdSet, Campaign, LeadFact
+from marketing.models import LeadFact
 from tenants.models import User
 
 LEVELS = ("campaign", "adset", "ad")
 _LEAD_KEY = {"campaign": "meta_campaign_id", "adset": "meta_adset_id", "ad": "meta_ad_id"}
 _FACT_KEY = {"campaign": "campaign", "adset": "adset", "ad": "ad"}
-_MODEL = {"campaign": Campaign, "adset": AdSet, "ad": Ad}
 CENT = Decimal("0.01")
 
 
@@ -154,29 +155,49 @@ def month_split(date_from: date, date_to: date) -> tuple[tuple[date, date] | Non
     return (first, last_month), edges
 
 
+def week_split(date_from: date, date_to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The whole weeks (Monday to Sunday) inside [date_from, date_to] (their Mondays, first and last), and
+    the day ranges left at the edges."""
+    first = date_from + timedelta(days=(7 - date_from.weekday()) % 7)
+    last_sunday = date_to - timedelta(days=(date_to.weekday() + 1) % 7)
+    if first + timedelta(days=6) > last_sunday:
+        return None, [(date_from, date_to)]
+    edges = [
+        (a, b)
+        for a, b in ((date_from, first - timedelta(days=1)), (last_sunday + timedelta(days=1), date_to))
+        if a <= b
+    ]
+    return (first, last_sunday - timedelta(days=6)), edges
+
+
 def _spend_per_object(level: str, date_from: date, date_to: date) -> dict[int, dict]:
-    """{object pk: {currency, spend, impressions, clicks}} for the level over the range (one query)."""
+    """{object pk: {currency, spend, impressions, clicks}} for the level over the range (one query): whole
+    months from the monthly buckets; the edges from the daily buckets, or per ad from the weekly buckets
+    and the insights of the days left."""
     months, edges = month_split(date_from, date_to)
+    bucket = (
+        "SELECT object_id, currency, spend, impressions, clicks FROM marketing_insightrollup"
+        " WHERE level = %s AND grain = %s AND date >= %s AND date <= %s"
+    )
     parts, params = [], []
     if months:
-        parts.append(
-            "SELECT object_id, currency, spend, impressions, clicks FROM marketing_insightrollup"
-            " WHERE level = %s AND grain = 'm' AND date >= %s AND date <= %s"
-        )
-        params += [level, *months]
+        parts.append(bucket)
+        params += [level, "m", *months]
     for a, b in edges:
         if level == "ad":
-            parts.append(
-                "SELECT ad_id, currency, spend, impressions, clicks FROM marketing_insight"
-                " WHERE date >= %s AND date <= %s"
-            )
-            params += [a, b]
+            weeks, days = week_split(a, b)
+            if weeks:
+                parts.append(bucket)
+                params += [level, "w", *weeks]
+            for c, d in days:
+                parts.append(
+                    "SELECT ad_id, currency, spend, impressions, clicks FROM marketing_insight"
+                    " WHERE date >= %s AND date <= %s"
+                )
+                params += [c, d]
         else:
-            parts.append(
-                "SELECT object_id, currency, spend, impressions, clicks FROM marketing_insightrollup"
-                " WHERE level = %s AND grain = 'd' AND date >= %s AND date <= %s"
-            )
-            params += [level, a, b]
+            parts.append(bucket)
+            params += [level, "d", a, b]
     union = " UNION ALL ".join(parts)
     sql = f"SELECT object_id, currency, sum(spend), sum(impressions), sum(clicks) FROM ({union}) AS part (object_id, currency, spend, impressions, clicks) GROUP BY 1, 2"  # noqa: S608, E501 (constant parts, values as parameters)
     with connection.cursor() as cursor:
@@ -197,33 +218,75 @@ def _spend_per_day(date_from: date, date_to: date) -> list[dict]:
         return [{"date": day, "currency": currency, "spend": spend} for day, currency, spend in cursor.fetchall()]
 
 
-def _lead_groups(level: str, date_from: date, date_to: date, zone, won: list[int], reached: list[int], history: bool):
-    """One pass over the period's lead rows, grouped per object of the level, per seller and per day:
-    ({key: metrics}, [seller metrics], [day metrics])."""
-    start, end = bounds(date_from, date_to, zone)
+def _lead_groups(level: str, date_from: date, date_to: date, won: list[int], reached: list[int], history: bool):
+    """The period's leads counted per object of the level, per seller and per day, in one query:
+    ({key: metrics}, [seller metrics], [day metrics]). Per campaign, whole months come from the monthly
+    buckets and the edge days from the lead rows; per ad set and ad, from the lead rows (per month and ad
+    there are about as many buckets as leads); per seller and day, from the daily buckets."""
     key = _FACT_KEY[level]
+    params = {"reached": reached, "won": won, "date_from": date_from, "date_to": date_to}
+    months, edges = month_split(date_from, date_to)
+    fact = f"SELECT {key}, stage_id, stages, 1, value FROM marketing_leadfact"  # noqa: S608 (constant names)
+    if level == "campaign" and months:
+        parts = [
+            "SELECT key, stage_id, stages, count, value FROM marketing_leadrollup"
+            " WHERE level = 'campaign' AND grain = 'm' AND date >= %(month_from)s AND date <= %(month_to)s"
+        ]
+        params.update(month_from=months[0], month_to=months[1])
+        for n, (a, b) in enumerate(edges):
+            parts.append(f"{fact} WHERE day >= %(edge{n}_from)s AND day <= %(edge{n}_to)s")
+            params.update({f"edge{n}_from": a, f"edge{n}_to": b})
+    else:
+        parts = [f"{fact} WHERE day >= %(date_from)s AND day <= %(date_to)s"]
     opportunity = "stages && %(reached)s::bigint[]" if history else "stage_id = ANY(%(reached)s::bigint[])"
+    is_won = "stage_id = ANY(%(won)s::bigint[])"
+    metrics = (
+        f"sum(n), coalesce(sum(n) FILTER (WHERE {opportunity}), 0), coalesce(sum(n) FILTER (WHERE {is_won}), 0),"
+        f" coalesce(sum(value) FILTER (WHERE {is_won}), 0)"
+    )
+    union = " UNION ALL ".join(parts)
     sql = f"""
-        SELECT GROUPING({key}, seller_id, day), {key}, seller_id, day, count(*),
-               count(*) FILTER (WHERE {opportunity}),
-               count(*) FILTER (WHERE stage_id = ANY(%(won)s::bigint[])),
-               coalesce(sum(value) FILTER (WHERE stage_id = ANY(%(won)s::bigint[])), 0)
-          FROM (SELECT *, (created_at AT TIME ZONE %(zone)s)::date AS day FROM marketing_leadfact
-                 WHERE created_at >= %(start)s AND created_at < %(end)s) AS fact
-         GROUP BY GROUPING SETS (({key}), (seller_id), (day))
-    """  # noqa: S608 (the column name comes from _FACT_KEY)
+        WITH obj (key, stage_id, stages, n, value) AS ({union}),
+        seller AS MATERIALIZED (
+            SELECT seller_id, date, stage_id, stages, count AS n, value FROM marketing_leadrollup
+             WHERE level = 'seller' AND grain = 'd' AND date >= %(date_from)s AND date <= %(date_to)s
+        )
+        SELECT 1, key, NULL::bigint, NULL::date, {metrics} FROM obj GROUP BY key
+        UNION ALL SELECT 2, NULL, seller_id, NULL, {metrics} FROM seller GROUP BY seller_id
+        UNION ALL SELECT 3, NULL, NULL, date, {metrics} FROM seller GROUP BY date
+    """  # noqa: S608 (constant parts, values as parameters)
     by_key, by_seller, by_day = {}, [], []
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"reached": reached, "won": won, "zone": str(zone), "start": start, "end": end})
-        for grouping, obj, seller_id, day, leads, opportunities, won_count, revenue in cursor.fetchall():
-            metrics = {"leads": leads, "opportunities": opportunities, "won": won_count, "revenue": revenue}
-            if grouping == 0b011:
-                by_key[obj] = metrics
-            elif grouping == 0b101:
-                by_seller.append({"seller_id": seller_id, **metrics})
+        cursor.execute(sql, params)
+        for group, obj, seller_id, day, leads, opportunities, won_count, revenue in cursor.fetchall():
+            figures = {"leads": leads, "opportunities": opportunities, "won": won_count, "revenue": revenue}
+            if group == 1:
+                by_key[obj] = figures
+            elif group == 2:
+                by_seller.append({"seller_id": seller_id or None, **figures})
             else:
-                by_day.append({"day": day, **metrics})
+                by_day.append({"day": day, **figures})
     return by_key, by_seller, by_day
+
+
+_OBJECTS = {
+    "campaign": "SELECT o.id, o.meta_id, o.name, o.status, '' FROM marketing_campaign AS o",
+    "adset": "SELECT o.id, o.meta_id, o.name, o.status, p.name FROM marketing_adset AS o"
+    " JOIN marketing_campaign AS p ON p.id = o.campaign_id",
+    "ad": "SELECT o.id, o.meta_id, o.name, o.status, p.name FROM marketing_ad AS o"
+    " JOIN marketing_adset AS p ON p.id = o.adset_id",
+}
+
+
+def _objects(level: str, pks: list[int], meta_ids: list[str]) -> list[tuple]:
+    """(pk, meta id, name, status, parent name) of the level's objects that spent or brought leads (two
+    array parameters, however many)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{_OBJECTS[level]} WHERE o.id = ANY(%s::bigint[]) OR o.meta_id = ANY(%s::text[])",
+            [pks, meta_ids],
+        )
+        return cursor.fetchall()
 
 
 def hub(
@@ -233,11 +296,9 @@ def hub(
     date_to: date,
     level: str = "campaign",
     opportunity_stage: Stage | None = None,
-    zone: zoneinfo.ZoneInfo | None = None,
 ) -> Hub:
-    """The hub's figures (six queries whatever the volume)."""
+    """The hub's figures (six queries whatever the volume). Lead days are the company's time zone's."""
     level = level if level in LEVELS else "campaign"
-    zone = zone or zoneinfo.ZoneInfo(tenant.timezone or "UTC")
     company_currency = tenant.currency
     won_ids, reached_ids, history = stage_sets(opportunity_stage)  # 1
 
@@ -249,24 +310,20 @@ def hub(
         spend_by_currency[row["currency"]] = spend_by_currency.get(row["currency"], Decimal("0")) + row["spend"]
     spend_by_currency = dict(sorted(spend_by_currency.items()))
     # 3. leads per object, per seller and per day (every attributed lead falls in one group of each)
-    lead_rows, seller_rows, lead_days = _lead_groups(level, date_from, date_to, zone, won_ids, reached_ids, history)
+    lead_rows, seller_rows, lead_days = _lead_groups(level, date_from, date_to, won_ids, reached_ids, history)
     # 4. names of the objects that spent or brought leads (meta ids are what leads carry)
-    model = _MODEL[level]
-    parent_field = {"campaign": None, "adset": "campaign__name", "ad": "adset__name"}[level]
-    fields = ["pk", "meta_id", "name", "status"] + ([parent_field] if parent_field else [])
-    objects = model.objects.filter(Q(pk__in=list(spend_rows)) | Q(meta_id__in=list(lead_rows))).values(*fields)
     rows = []
     seen_meta = set()
-    for obj in objects:
-        spent = spend_rows.get(obj["pk"], {})
-        got = lead_rows.get(obj["meta_id"], {})
-        seen_meta.add(obj["meta_id"])
+    for pk, meta_id, name, status, parent in _objects(level, list(spend_rows), list(lead_rows)):
+        spent = spend_rows.get(pk, {})
+        got = lead_rows.get(meta_id, {})
+        seen_meta.add(meta_id)
         rows.append(
             Figures(
-                key=obj["meta_id"],
-                name=obj["name"],
-                status=obj["status"],
-                parent=obj.get(parent_field, "") if parent_field else "",
+                key=meta_id,
+                name=name,
+                status=status,
+                parent=parent,
                 currency=spent.get("currency", ""),
                 spend=spent.get("spend") or Decimal("0"),
                 impressions=spent.get("impressions") or 0,

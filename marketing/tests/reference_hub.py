@@ -12,10 +12,11 @@ from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import Cast, TruncDate
 
 from crm.models import Stage
-from marketing.models import Insight
-from marketing.selectors.hub import _LEAD_KEY, _MODEL, LEVELS, Figures, Hub, _series, attributed_leads
+from marketing.models import Ad, AdSet, Campaign, Insight
+from marketing.selectors.hub import _LEAD_KEY, LEVELS, Figures, Hub, _series, attributed_leads
 from tenants.models import User
 
+_MODEL = {"campaign": Campaign, "adset": AdSet, "ad": Ad}
 _INSIGHT_KEY = {"campaign": "campaign_id", "adset": "adset_id", "ad": "ad_id"}
 
 

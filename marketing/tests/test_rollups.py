@@ -4,21 +4,23 @@ makes one kind of change through the code that really makes it (the sync, crm's 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import zoneinfo
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.db.models import F
+from django.utils import timezone
 
 from crm import public as crm
 from crm.models import Lead
 from crm.services.leads import lead_assign, lead_create, lead_move, lead_update, leads_bulk_move
 from crm.services.merge import lead_delete, lead_merge
 from crm.tests.factories import stage
-from marketing.models import Ad, Campaign, Insight, InsightRollup, LeadFact
+from marketing.models import Ad, Campaign, Insight, InsightRollup, LeadFact, LeadRollup
 from marketing.rollups import rollups_rebuild, rollups_verify
-from marketing.selectors.hub import month_split
+from marketing.selectors.hub import month_split, week_split
 from marketing.services.sync import company_sync
 from tenants.models import Role
 
@@ -58,6 +60,16 @@ def test_month_split():
     assert month_split(date(2026, 3, 5), date(2026, 3, 5)) == (None, [(date(2026, 3, 5), date(2026, 3, 5))])
 
 
+def test_week_split():
+    # 2026-11-04 is a Wednesday: whole weeks from Monday 9th to Sunday 29th, then Monday 30th to Thursday 3rd
+    assert week_split(date(2026, 11, 4), date(2026, 12, 3)) == (
+        (date(2026, 11, 9), date(2026, 11, 23)),
+        [(date(2026, 11, 4), date(2026, 11, 8)), (date(2026, 11, 30), date(2026, 12, 3))],
+    )
+    assert week_split(date(2026, 11, 9), date(2026, 11, 15)) == ((date(2026, 11, 9), date(2026, 11, 9)), [])
+    assert week_split(date(2026, 11, 10), date(2026, 11, 16)) == (None, [(date(2026, 11, 10), date(2026, 11, 16))])
+
+
 def test_the_sync_writes_the_buckets_and_a_resync_updates_them(tenant, connected, graph_server):
     day = graph_server.day
     company_sync(tenant=tenant, today=day)
@@ -66,6 +78,7 @@ def test_the_sync_writes_the_buckets_and_a_resync_updates_them(tenant, connected
     a1 = Ad.objects.get(meta_id="a1")
     assert bucket("campaign", "d", day, campaign.pk) == (2, Decimal("13.00"), 1520, 32)
     assert bucket("ad", "m", day.replace(day=1), a1.pk) == (2, Decimal("19.34"), 2200, 38)
+    assert bucket("ad", "w", date(2026, 11, 16), a1.pk) == (2, Decimal("19.34"), 2200, 38)
     assert bucket("", "d", day - timedelta(days=1), 0) == (1, Decimal("7.00"), 700, 7)
 
     # The re-sync updates existing rows (upsert) and adds one: the buckets follow both.
@@ -133,6 +146,9 @@ def test_lead_create_move_win_reassign_update_and_delete(tenant, owner, people):
     row = fact(one)
     assert (row.campaign, row.adset, row.ad, row.seller_id, row.value) == ("c1", "s1", "a1", ana.user_id, 100)
     assert row.stages == [stage("new").pk]
+    by_seller = LeadRollup.objects.get(level="seller", seller_id=ana.user_id)
+    assert (by_seller.grain, by_seller.count, by_seller.value, by_seller.stages) == ("d", 1, 100, [stage("new").pk])
+    assert LeadRollup.objects.get(level="campaign").key == "c1"
 
     lead_move(lead=one, stage=stage("negotiation"), actor=owner.user)
     assert rollups_verify() == {}
@@ -197,7 +213,8 @@ def test_verify_sees_a_difference(tenant, owner, connected, graph_server):
     InsightRollup.objects.filter(level="campaign").update(spend=0)
     LeadFact.objects.update(seller_id=12345)
     differences = rollups_verify()
-    assert set(differences) == {"marketing_insightrollup", "marketing_leadfact"}
+    # the facts' own trigger moved the lead to seller 12345's bucket: that differs from the leads too
+    assert set(differences) == {"marketing_insightrollup", "marketing_leadfact", "marketing_leadrollup"}
     rollups_rebuild()
     assert rollups_verify() == {}
 
@@ -212,5 +229,19 @@ def test_a_new_company_gets_the_triggers(globex):
             [globex.schema_name],
         )
         names = {row[0] for row in cursor.fetchall()}
-    assert len(names) == 9
+    assert len(names) == 12
     assert {"marketing_insight_rollup_update", "marketing_history_fact_insert"} <= names
+
+
+def test_the_days_follow_the_companys_time_zone(tenant, owner):
+    from crm.rollups import rollups_set_zone
+
+    rollups_set_zone("UTC")
+    one = ad_lead(owner, "+34612000041")
+    late = timezone.make_aware(datetime(2026, 11, 20, 23, 30), zoneinfo.ZoneInfo("UTC"))
+    Lead.objects.filter(pk=one.pk).update(created_at=late)
+    assert fact(one).day == date(2026, 11, 20)
+    rollups_set_zone("Asia/Tokyo")  # what crm does when the company's time zone changes
+    assert fact(one).day == date(2026, 11, 21)
+    assert LeadRollup.objects.get(level="seller").date == date(2026, 11, 21)
+    assert rollups_verify() == {}
