@@ -117,7 +117,10 @@ BEGIN
             r := NEW; sign := 1;
         END IF;
         INSERT INTO marketing_leadrollup AS t (level, grain, date, key, seller_id, stage_id, stages, count, value)
-        VALUES ('seller', 'd', r.day, '', coalesce(r.seller_id, 0), r.stage_id, r.stages, sign, sign * r.value),
+        VALUES ('day', 'd', r.day, '', 0, r.stage_id, r.stages, sign, sign * r.value),
+               ('seller', 'd', r.day, '', coalesce(r.seller_id, 0), r.stage_id, r.stages, sign, sign * r.value),
+               ('seller', 'm', date_trunc('month', r.day)::date, '', coalesce(r.seller_id, 0), r.stage_id,
+                r.stages, sign, sign * r.value),
                ('campaign', 'm', date_trunc('month', r.day)::date, r.campaign, 0, r.stage_id, r.stages, sign,
                 sign * r.value)
         ON CONFLICT (level, grain, date, key, seller_id, stage_id, stages) DO UPDATE
@@ -230,7 +233,10 @@ EXPECTED = {
         f"""SELECT k.level, k.grain, k.period, k.key, k.seller_id, fact.stage_id, fact.stages,
                    count(*), sum(fact.value)
               FROM ({_FACT_SELECT}) AS fact ({FACT_COLUMNS}),
-                   LATERAL (VALUES ('seller', 'd', fact.day, '', coalesce(fact.seller_id, 0)),
+                   LATERAL (VALUES ('day', 'd', fact.day, '', 0::bigint),
+                                   ('seller', 'd', fact.day, '', coalesce(fact.seller_id, 0)),
+                                   ('seller', 'm', date_trunc('month', fact.day)::date, '',
+                                    coalesce(fact.seller_id, 0)),
                                    ('campaign', 'm', date_trunc('month', fact.day)::date, fact.campaign, 0))
                        AS k (level, grain, period, key, seller_id)
              GROUP BY 1, 2, 3, 4, 5, 6, 7""",

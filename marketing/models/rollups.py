@@ -75,9 +75,9 @@ class LeadFact(models.Model):
 
 
 class LeadRollup(models.Model):
-    """Attributed leads counted per bucket, kept from `LeadFact` by a trigger: `level` "seller" (grain "d":
-    per day and seller, 0 for no seller: the sellers' table and the chart) or "campaign" (grain "m": per
-    month and campaign `key`), and per stage path (`stage_id`, `stages`) so that opportunities and won
+    """Attributed leads counted per bucket, kept from `LeadFact` by a trigger: `level` "day" (grain "d": the
+    chart), "seller" (grains "d" and "m": per day or month and seller, 0 for no seller) or "campaign"
+    (grain "m": per month and campaign `key`), and per stage path (`stage_id`, `stages`) so that opportunities and won
     deals are still decided at read time. `count` leads, `value` the sum of their values."""
 
     level = models.CharField(max_length=8)

@@ -5,7 +5,7 @@ period's insight rows and leads:
   the daily buckets; per ad: whole months and then whole weeks from its monthly and weekly buckets, the
   few days left from the insights themselves (their covering index); the chart's daily spend from the
   account-wide daily buckets;
-- leads: per seller and per day from daily buckets, per campaign from monthly buckets plus the edge
+- leads: per day from daily buckets, per seller and per campaign from monthly buckets plus the edge
   days' `LeadFact` rows (one narrow row per attributed lead), per ad set and ad from the period's
   `LeadFact` rows; all in one query.
 
@@ -222,38 +222,46 @@ def _lead_groups(level: str, date_from: date, date_to: date, won: list[int], rea
     """The period's leads counted per object of the level, per seller and per day, in one query:
     ({key: metrics}, [seller metrics], [day metrics]). Per campaign, whole months come from the monthly
     buckets and the edge days from the lead rows; per ad set and ad, from the lead rows (per month and ad
-    there are about as many buckets as leads); per seller and day, from the daily buckets."""
+    there are about as many buckets as leads); per seller, from the monthly and edge days' buckets; per
+    day, from the daily buckets."""
     key = _FACT_KEY[level]
     params = {"reached": reached, "won": won, "date_from": date_from, "date_to": date_to}
     months, edges = month_split(date_from, date_to)
-    fact = f"SELECT {key}, stage_id, stages, 1, value FROM marketing_leadfact"  # noqa: S608 (constant names)
-    if level == "campaign" and months:
-        parts = [
-            "SELECT key, stage_id, stages, count, value FROM marketing_leadrollup"
-            " WHERE level = 'campaign' AND grain = 'm' AND date >= %(month_from)s AND date <= %(month_to)s"
-        ]
+    if months:
         params.update(month_from=months[0], month_to=months[1])
         for n, (a, b) in enumerate(edges):
-            parts.append(f"{fact} WHERE day >= %(edge{n}_from)s AND day <= %(edge{n}_to)s")
             params.update({f"edge{n}_from": a, f"edge{n}_to": b})
+    whole = "{column} >= %(date_from)s AND {column} <= %(date_to)s"
+    in_months = "date >= %(month_from)s AND date <= %(month_to)s"
+    at_edges = [f"{{column}} >= %(edge{n}_from)s AND {{column}} <= %(edge{n}_to)s" for n in range(len(edges))]
+    bucket = "SELECT {what}, stage_id, stages, count, value FROM marketing_leadrollup WHERE level = '{level}' AND "
+    fact = f"SELECT {key}, stage_id, stages, 1, value FROM marketing_leadfact WHERE "  # noqa: S608 (constant names)
+    if level == "campaign" and months:
+        parts = [bucket.format(what="key", level="campaign") + "grain = 'm' AND " + in_months]
+        parts += [fact + edge.format(column="day") for edge in at_edges]
     else:
-        parts = [f"{fact} WHERE day >= %(date_from)s AND day <= %(date_to)s"]
+        parts = [fact + whole.format(column="day")]
+    seller = bucket.format(what="seller_id", level="seller")
+    if months:
+        sellers = [seller + "grain = 'm' AND " + in_months]
+        sellers += [seller + "grain = 'd' AND " + edge.format(column="date") for edge in at_edges]
+    else:
+        sellers = [seller + "grain = 'd' AND " + whole.format(column="date")]
+    days = bucket.format(what="date", level="day") + "grain = 'd' AND " + whole.format(column="date")
     opportunity = "stages && %(reached)s::bigint[]" if history else "stage_id = ANY(%(reached)s::bigint[])"
     is_won = "stage_id = ANY(%(won)s::bigint[])"
     metrics = (
         f"sum(n), coalesce(sum(n) FILTER (WHERE {opportunity}), 0), coalesce(sum(n) FILTER (WHERE {is_won}), 0),"
         f" coalesce(sum(value) FILTER (WHERE {is_won}), 0)"
     )
-    union = " UNION ALL ".join(parts)
+    union, seller_union = " UNION ALL ".join(parts), " UNION ALL ".join(sellers)
     sql = f"""
         WITH obj (key, stage_id, stages, n, value) AS ({union}),
-        seller AS MATERIALIZED (
-            SELECT seller_id, date, stage_id, stages, count AS n, value FROM marketing_leadrollup
-             WHERE level = 'seller' AND grain = 'd' AND date >= %(date_from)s AND date <= %(date_to)s
-        )
+             seller (seller_id, stage_id, stages, n, value) AS ({seller_union}),
+             day (date, stage_id, stages, n, value) AS ({days})
         SELECT 1, key, NULL::bigint, NULL::date, {metrics} FROM obj GROUP BY key
         UNION ALL SELECT 2, NULL, seller_id, NULL, {metrics} FROM seller GROUP BY seller_id
-        UNION ALL SELECT 3, NULL, NULL, date, {metrics} FROM seller GROUP BY date
+        UNION ALL SELECT 3, NULL, NULL, date, {metrics} FROM day GROUP BY date
     """  # noqa: S608 (constant parts, values as parameters)
     by_key, by_seller, by_day = {}, [], []
     with connection.cursor() as cursor:
