@@ -11,6 +11,7 @@ from marketing.models.messaging import (
     TemplateSend,
     WhatsAppTemplate,
 )
+from marketing.models.rollups import InsightRollup, LeadFact, LeadRollup
 
 __all__ = [
     "Ad",
@@ -20,7 +21,10 @@ __all__ = [
     "Campaign",
     "FormSubmission",
     "Insight",
+    "InsightRollup",
+    "LeadFact",
     "LeadForm",
+    "LeadRollup",
     "LeadgenEvent",
     "MetaConnection",
     "OptOut",

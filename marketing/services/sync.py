@@ -122,7 +122,9 @@ INSIGHT_COLUMNS = "ad_id, adset_id, campaign_id, date, currency, spend, impressi
 
 def _write_insights(rows: list[InsightRow], ad_map: dict, currency: str) -> int:
     """Upserts one batch: COPY into a temporary table, then one INSERT ... ON CONFLICT (ad, day) DO UPDATE
-    (no model instances: a year of a big account is hundreds of thousands of rows)."""
+    (no model instances: a year of a big account is hundreds of thousands of rows). The hub's buckets
+    (marketing.rollups) follow in the same transaction: the statement's triggers add the new rows and, for
+    the rows it updates, take the old values out."""
     now = timezone.now()
     values = []
     for row in rows:

@@ -1,7 +1,7 @@
 """Measures the marketing hub and the Meta sync at scale on a throwaway tenant.
 
     python manage.py bench_marketing [--campaigns 200] [--ads 2000] [--days 365] [--leads 50000]
-                                     [--requests 30] [--seed-with sync|copy] [--keep]
+                                     [--requests 30] [--seed-with sync|copy] [--keep] [--reuse SLUG]
 
 Creates a tenant `bench-<random>` with an owner and five sellers, then:
 1. seeds a small world (one campaign, one ad, one day, one lead) and records the hub's query counts;
@@ -14,7 +14,8 @@ Creates a tenant `bench-<random>` with an owner and five sellers, then:
 4. requests the hub as the owner through Django's test client: over 30 and 365 days, per campaign and per
    ad, reporting median and p95 (ms) over `--requests` requests and the SQL queries of each page, next to
    the small world's counts.
-Prints JSON. Drops the tenant afterwards unless --keep. The bench writes the leads' attribution with one
+Prints JSON. Drops the tenant afterwards unless --keep; `--reuse <slug>` measures the pages of a kept
+tenant again (step 4 alone, without the small world's counts). The bench writes the leads' attribution with one
 SQL UPDATE (test data, not a product path)."""
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from crm.seeding import Person, seed_leads
 from marketing.clients.fakes import FakeGraph, FakeGraphServer
 from marketing.models import Ad, AdAccount, AdSet, Campaign, Insight, MetaConnection
 from marketing.services.sync import company_sync
-from tenants.models import Credential, Membership, MembershipStatus, Role, User
+from tenants.models import Credential, Membership, MembershipStatus, Role, Tenant, User
 from tenants.selectors import tenant_primary_domain
 from tenants.services import tenant_create
 from tenants.vault import vault_set
@@ -84,6 +85,15 @@ def _rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _vacuum(tenant) -> None:
+    """What autovacuum does on a live database after bulk writes: statistics, and the visibility map that
+    lets the hub's sums read the covering indexes only (VACUUM cannot run inside a transaction)."""
+    with tenant_context(tenant), connection.cursor() as cursor:
+        for table in ("marketing_insight", "crm_lead", "marketing_insightrollup", "marketing_leadfact",
+                      "marketing_leadrollup"):  # fmt: skip
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
 class Command(BaseCommand):
     help = "Seeds a throwaway tenant with Meta campaigns, insights and attributed leads; measures the hub and the sync."
 
@@ -95,11 +105,17 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=30)
         parser.add_argument("--seed-with", choices=["sync", "copy"], default="sync")
         parser.add_argument("--keep", action="store_true", help="Keep the bench tenant afterwards.")
+        parser.add_argument(
+            "--reuse", default="", help="Measure the pages again on a tenant kept by --keep (its slug); no seeding."
+        )
 
     def handle(self, *args, **options):
         if min(options["campaigns"], options["ads"], options["days"], options["leads"], options["requests"]) < 1:
             raise CommandError("Every count must be positive.")
         connection.set_schema_to_public()
+        if options["reuse"]:
+            self.stdout.write(json.dumps(self._remeasure(options), indent=2))
+            return
         slug = f"bench-{secrets.token_hex(4)}"
         with contextlib.redirect_stdout(sys.stderr):
             tenant = tenant_create(name=f"Bench {slug}", slug=slug, owner_email=f"owner@{slug}.bench",
@@ -118,6 +134,26 @@ class Command(BaseCommand):
                 Credential.objects.filter(tenant=tenant).delete()
                 drop_bench_tenant(tenant, user_ids=[person.pk for person in people])
         self.stdout.write(json.dumps(report, indent=2))
+
+    def _remeasure(self, options) -> dict:
+        tenant = Tenant.objects.filter(slug=options["reuse"]).first()
+        if tenant is None or not tenant.slug.startswith("bench-"):
+            raise CommandError(f"No bench tenant {options['reuse']!r} (keep one with --keep).")
+        owner = User.objects.get(email=f"owner@{tenant.slug}.bench")
+        client = Client(HTTP_HOST=tenant_primary_domain(tenant=tenant))
+        client.force_login(owner)
+        _vacuum(tenant)
+        with tenant_context(tenant):
+            report = {
+                "reused": tenant.slug,
+                "insight_rows": Insight.objects.count(),
+                "attributed_leads": Lead.objects.exclude(meta_campaign_id="").count(),
+                "requests": options["requests"],
+            }
+        urls = self._urls(timezone.localdate())
+        report["results"] = {key: measure(client, url, options["requests"]) for key, url in urls.items()}
+        client.logout()
+        return report
 
     def _urls(self, today: date) -> dict[str, str]:
         urls = {}
@@ -152,11 +188,7 @@ class Command(BaseCommand):
                        creator=Person(owner.pk, owner.full_name), rng=rng, language="es", days=options["days"],
                        extra_entries=0)  # fmt: skip
             self._attribute(options["ads"])
-        # What autovacuum does on a live database after bulk writes: statistics, and the visibility map that
-        # lets the hub's sums read the covering indexes only (VACUUM cannot run inside a transaction).
-        with tenant_context(tenant), connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE marketing_insight")
-            cursor.execute("VACUUM ANALYZE crm_lead")
+        _vacuum(tenant)
         with tenant_context(tenant):
             report["lead_seed_seconds"] = round(time.monotonic() - started, 1)
             report["insight_rows"] = Insight.objects.count()
