@@ -37,7 +37,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from chats.models import Message
+from chats.models import Conversation, Message
 from chats.simulator import inbound_body
 from chats.webhooks.intake import cloud_signature, sandbox_secret
 from crm.management.commands.bench_crm import drop_bench_tenant
@@ -167,9 +167,9 @@ async def _ws_text(reader: asyncio.StreamReader, writer) -> str:
 
 
 async def _inbox_latency(
-    port: int, host: str, tenant_host: str, cookie: str, number_id: str, secret: str, samples: int
+    port: int, socket_port: int, host: str, tenant_host: str, cookie: str, number_id: str, secret: str, samples: int
 ):
-    reader, writer = await _ws_open(port, tenant_host, cookie)
+    reader, writer = await _ws_open(socket_port, tenant_host, cookie)
     timings: list[float] = []
     missed = 0
     http_reader, http_writer = await asyncio.open_connection("127.0.0.1", port)
@@ -217,10 +217,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--worker-concurrency", type=int, default=2)
         parser.add_argument(
+            "--server",
+            choices=["daphne", "uvicorn"],
+            default="daphne",
+            help="What serves the webhook POSTs: daphne (which also serves pages and sockets), or uvicorn "
+            "(httptools, uvloop) beside one daphne that serves the inbox socket, as compose.yaml deploys them.",
+        )
+        parser.add_argument(
             "--web-processes",
             type=int,
             default=1,
-            help="Daphne processes (each on its own port, as behind a balancer).",
+            help="Webhook server processes (each on its own port, as behind a balancer).",
         )
         parser.add_argument("--debug", action="store_true", help="Run the started server with DEBUG on.")
         parser.add_argument("--drain-timeout", type=float, default=300.0)
@@ -248,6 +255,7 @@ class Command(BaseCommand):
         if not options["debug"]:
             env["DJANGO_DEBUG"] = "false"
         processes: list[subprocess.Popen] = []
+        socket_port = 0
         try:
             if options["url"]:
                 ports = [int(options["url"].rsplit(":", 1)[1].strip("/"))]
@@ -255,10 +263,14 @@ class Command(BaseCommand):
             else:
                 ports = [_free_port() for _ in range(max(1, options["web_processes"]))]
                 env["SITE_PORT"] = str(ports[0])
-                processes.extend(self._start_daphne(port, env) for port in ports)
-                server = f"daphne ({len(ports)} process{'es' if len(ports) > 1 else ''})"
+                processes.extend(self._start_server(options["server"], port, env) for port in ports)
+                server = f"{options['server']} ({len(ports)} process{'es' if len(ports) > 1 else ''})"
+                if options["server"] != "daphne":  # the inbox socket stays on daphne
+                    socket_port = _free_port()
+                    processes.append(self._start_server("daphne", socket_port, env))
+                    server += " + daphne for the socket"
             processes.append(self._start_worker(queue, options["worker_concurrency"], env))
-            report = self._run(tenant, owner, number_id, ports, options)
+            report = self._run(tenant, owner, number_id, ports, socket_port or ports[0], options)
             report.update(server=server, worker_concurrency=options["worker_concurrency"], cpus=os.cpu_count())
         finally:
             for process in processes:
@@ -291,16 +303,26 @@ class Command(BaseCommand):
         WebhookEvent.objects.filter(pk__in=ids).delete()
         return round(seconds / count * 1000, 2)
 
-    def _start_daphne(self, port: int, env: dict) -> subprocess.Popen:
+    def _start_server(self, server: str, port: int, env: dict) -> subprocess.Popen:
         import urllib.error
         import urllib.request
 
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+        if server == "daphne":
+            # -v 0: no access log, as deployed (docker/entrypoint.sh)
+            command = [
+                sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port),
+                "config.asgi:application",
+            ]  # fmt: skip
+        else:
+            command = [
+                sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop",
+                "--http", "httptools", "--lifespan", "off", "--no-access-log", "config.asgi:application",
+            ]  # fmt: skip
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr)  # noqa: S603
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise CommandError("daphne exited")
+                raise CommandError(f"{server} exited")
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
                 return process
@@ -309,15 +331,15 @@ class Command(BaseCommand):
             except OSError:
                 time.sleep(0.2)
         process.kill()
-        raise CommandError("daphne did not answer")
+        raise CommandError(f"{server} did not answer")
 
     def _start_worker(self, queue: str, concurrency: int, env: dict) -> subprocess.Popen:
-        from config.celery import app
+        from config.celery import app, status_queue
 
         name = f"{queue}@localhost"
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
-            f"--concurrency={concurrency}", "-Q", queue, "-n", name, "-l", "WARNING",
+            f"--concurrency={concurrency}", "-Q", f"{queue},{status_queue(queue)}", "-n", name, "-l", "WARNING",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr)  # noqa: S603
@@ -328,16 +350,38 @@ class Command(BaseCommand):
                 raise CommandError("the bench's Celery worker did not start")
         return process
 
-    def _run(self, tenant, owner, number_id: str, ports: list[int], options) -> dict:
+    def _sent_messages(self, tenant, number_id: str, count: int) -> list[str]:
+        """Provider ids of `count` messages the company sent, for the statuses to report on (a status of an
+        unknown message would be retried, as one that overtook its send, and load the worker thrice)."""
+        from crm.public import lead_upsert_by_phone
+
+        with tenant_context(tenant):
+            lead, _ = lead_upsert_by_phone(tenant=tenant, phone="+34600000009", source="whatsapp")
+            conversation = Conversation.objects.create(lead=lead, provider="sandbox", phone_number_id=number_id)
+            messages = Message.objects.bulk_create(
+                Message(
+                    conversation=conversation,
+                    direction=Message.Direction.OUT,
+                    text="bench",
+                    status=Message.Status.SENT,
+                    sender=Message.Sender.USER,
+                    provider_message_id=f"wamid.bench.{uuid.uuid4().hex}",
+                )
+                for _ in range(count)
+            )
+        return [message.provider_message_id for message in messages]
+
+    def _run(self, tenant, owner, number_id: str, ports: list[int], socket_port: int, options) -> dict:
         secret = sandbox_secret(number_id)
         host = settings.BASE_DOMAIN
+        sent = iter(self._sent_messages(tenant, number_id, options["deliveries"] // 4 + 1))
         bodies = []
         for n in range(options["deliveries"]):
             phone = f"+346{10000000 + n % 500}"
             if n % 4 == 1:
                 bodies.append(_voice_body(number_id, phone))
             elif n % 4 == 3:
-                bodies.append(_status_body(number_id, f"wamid.bench.{uuid.uuid4().hex}", "delivered"))
+                bodies.append(_status_body(number_id, next(sent), "delivered"))
             else:
                 bodies.append(
                     inbound_body(phone_number_id=number_id, phone=phone, name="Bench Lead", text=f"hello {n}")
@@ -359,9 +403,9 @@ class Command(BaseCommand):
         client = Client()
         client.force_login(owner)
         cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-        tenant_host = f"{tenant.slug}.{settings.BASE_DOMAIN}:{ports[0]}"
+        tenant_host = f"{tenant.slug}.{settings.BASE_DOMAIN}:{socket_port}"
         timings, missed = asyncio.run(
-            _inbox_latency(ports[0], host, tenant_host, cookie, number_id, secret, options["samples"])
+            _inbox_latency(ports[0], socket_port, host, tenant_host, cookie, number_id, secret, options["samples"])
         )
         return {
             "deliveries": len(bodies),
