@@ -180,14 +180,19 @@ async def _inbox_latency(
     http_reader, http_writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         await asyncio.sleep(0.5)
+        last_answer = time.perf_counter()
         for n in range(samples):
             marker = f"bench-latency-{uuid.uuid4().hex}"
             body = inbound_body(phone_number_id=number_id, phone=f"+346{70000000 + n}", name="Bench Lead", text=marker)
+            if time.perf_counter() - last_answer > 4:  # the server may have closed an idle keep-alive
+                http_writer.close()
+                http_reader, http_writer = await asyncio.open_connection("127.0.0.1", port)
             started = time.perf_counter()
             http_writer.write(_request(body, secret, host))
             await http_writer.drain()
             await _read_response(http_reader)
-            answers.append(time.perf_counter() - started)
+            last_answer = time.perf_counter()
+            answers.append(last_answer - started)
             deadline = started + 10
             while True:
                 remaining = deadline - time.perf_counter()
