@@ -49,7 +49,7 @@ bench-marketing: $(STAMP)
 bench-odoo: $(STAMP)
 	$(PY) scripts/stack.py bench-odoo $(ARGS)
 
-# Signed WhatsApp deliveries to the webhook (Daphne + a Celery worker): make bench-webhooks ARGS="--deliveries 3000 --concurrency 32"
+# Signed WhatsApp deliveries to the webhook (uvicorn, or --server daphne, + a Celery worker): make bench-webhooks ARGS="--deliveries 3000 --concurrency 32"
 bench-webhooks: $(STAMP)
 	$(PY) scripts/stack.py bench-webhooks $(ARGS)
 

@@ -23,12 +23,42 @@ def webhook_event_task(self, event_id: int, replay: bool = False) -> str:
     from webhooks.models import WebhookEvent
 
     outcome = event_process(tenant=current_tenant(), event_id=event_id, replay=True if self.request.retries else replay)
-    if outcome == WebhookEvent.Status.FAILED and self.request.retries < self.max_retries:
-        error = WebhookEvent.objects.filter(pk=event_id).values_list("error", flat=True).first() or ""
-        lines = [line for line in error.splitlines() if line]
-        if lines and all(line.startswith("status ") and "unknown message" in line for line in lines):
-            raise self.retry(countdown=15 * (self.request.retries + 1))
+    if outcome == WebhookEvent.Status.FAILED and self.request.retries < self.max_retries and _overtaken(event_id):
+        raise self.retry(countdown=15 * (self.request.retries + 1))
     return outcome
+
+
+def _overtaken(event_id: int) -> bool:
+    """The delivery failed only on statuses of messages not known (yet)."""
+    from webhooks.models import WebhookEvent
+
+    error = WebhookEvent.objects.filter(pk=event_id).values_list("error", flat=True).first() or ""
+    lines = [line for line in error.splitlines() if line]
+    return bool(lines) and all(line.startswith("status ") and "unknown message" in line for line in lines)
+
+
+@shared_task(acks_late=True)
+def webhook_events_task(event_ids: list[int]) -> dict:
+    """Processes the deliveries the webhook committed together (chats.webhooks.intake.enqueue_many), one
+    after the other, each as webhook_event_task does. One that failed only on statuses of unknown messages
+    is handed to webhook_event_task, which tries it again later; one whose processing raised is left
+    waiting for the sweep. A redelivered message is harmless: processed deliveries are skipped."""
+    from chats.services import event_process
+    from webhooks.models import WebhookEvent
+
+    tenant = current_tenant()
+    outcomes: dict[str, int] = {}
+    for event_id in event_ids:
+        try:
+            outcome = event_process(tenant=tenant, event_id=event_id)
+        except Exception:
+            logger.exception("webhook delivery processing failed; the sweep sends it again", extra={"event": event_id})
+            outcome = "error"
+        if outcome == WebhookEvent.Status.FAILED and _overtaken(event_id):
+            webhook_event_task.apply_async((event_id, True), countdown=15)
+            outcome = "retrying"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 @shared_task(bind=True, acks_late=True, max_retries=SEND_MAX_RETRIES)

@@ -261,7 +261,7 @@ def main(argv: list[str]) -> int:
         manage(env, "migrate", "--noinput", "-v", "0")
         return subprocess.call([PYTHON, "manage.py", *argv[1:]], cwd=ROOT, env=env)
     if command == "bench-webhooks":
-        # signed WhatsApp deliveries to a Daphne it starts, with a Celery worker (chats bench_webhooks)
+        # signed WhatsApp deliveries to a webhook server it starts, with a Celery worker (chats bench_webhooks)
         return bench(argv[1:], "bench_webhooks", ("--deliveries", "3000", "--concurrency", "32"))
     if command == "bench-marketing":
         # Meta campaigns, insights synced from a fake Graph server, attributed leads (marketing bench_marketing)

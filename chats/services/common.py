@@ -62,17 +62,22 @@ def preview_of(message: Message) -> str:
 
 def conversation_touch(*, conversation: Conversation, message: Message, inbound: bool) -> None:
     """Moves the conversation's summary (last message, unread, window) forward for `message`, with one
-    UPDATE so concurrent messages never lose a count."""
-    from django.db.models import F
+    UPDATE so concurrent messages never lose a count (the window's start only ever moves forward), then
+    reads it back. A lead already loaded on `conversation` stays loaded."""
+    from django.db.models import DateTimeField, F, Value
+    from django.db.models.functions import Greatest
 
     updates = {"last_message_at": message.created_at, "last_message_preview": preview_of(message)}
     if inbound:
-        updates["unread_count"] = F("unread_count") + 1
-    Conversation.objects.filter(pk=conversation.pk).update(**updates)
-    if inbound:
         at = message.provider_time or message.created_at
-        Conversation.objects.filter(pk=conversation.pk).exclude(last_inbound_at__gte=at).update(last_inbound_at=at)
+        updates["unread_count"] = F("unread_count") + 1
+        # PostgreSQL's GREATEST skips NULL: a conversation's first inbound message sets it.
+        updates["last_inbound_at"] = Greatest(F("last_inbound_at"), Value(at, output_field=DateTimeField()))
+    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    lead = conversation.lead if Conversation.lead.is_cached(conversation) else None
     conversation.refresh_from_db()
+    if lead is not None:
+        conversation.lead = lead
 
 
 def enqueue_on_commit(task, tenant, *args) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from chats.models import Conversation, Message
@@ -20,6 +20,7 @@ from webhooks.models import WebhookEvent
 logger = logging.getLogger(__name__)
 
 STATUS_ORDER = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
+TIMED_STATUSES = {"sent", "delivered", "read"}  # Message.<status>_at
 
 
 def parse(event: WebhookEvent) -> Delivery:
@@ -30,7 +31,11 @@ def parse(event: WebhookEvent) -> Delivery:
 def event_process(*, tenant, event_id: int, replay: bool = False) -> str:
     """Processes one stored delivery for `tenant`: returns the event's new status. A delivery already
     processed is left alone unless `replay`. Errors are recorded on the event (never raised), so it can
-    be looked at and replayed from the admin."""
+    be looked at and replayed from the admin.
+
+    The commit does not wait for the disk flush (synchronous_commit off for this transaction only): the
+    delivery itself was flushed when the webhook stored it, and should a crash lose the last moment's
+    processing, its event is still `received` and the sweep processes it again."""
     check_tenant(tenant)
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().filter(pk=event_id, tenant_id=tenant.pk).first()
@@ -38,6 +43,9 @@ def event_process(*, tenant, event_id: int, replay: bool = False) -> str:
             return "missing"
         if event.status == WebhookEvent.Status.PROCESSED and not replay:
             return event.status
+        if not connection.savepoint_ids:  # the outermost transaction: the caller has no writes of its own in it
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         event.attempts += 1
         errors: list[str] = []
         try:
@@ -135,6 +143,8 @@ def message_receive(*, tenant, provider: str, item: InboundItem) -> Message | No
     if item.referral:
         payload["referral"] = item.referral
     has_media = bool(item.media_id or item.media_url)
+    if has_media:
+        payload["media_url"] = item.media_url
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -155,9 +165,7 @@ def message_receive(*, tenant, provider: str, item: InboundItem) -> Message | No
             )
     except IntegrityError:
         return None  # the same message, stored by a concurrent delivery
-    if has_media:
-        payload["media_url"] = item.media_url
-        Message.objects.filter(pk=message.pk).update(payload=payload)
+    conversation.lead = lead  # announce_message reads its seller
     conversation_touch(conversation=conversation, message=message, inbound=True)
     lead_touch_contact(tenant=tenant, lead=lead, at=item.timestamp or message.created_at)
     timeline_add(
@@ -194,7 +202,12 @@ def status_apply(*, tenant, item: StatusItem) -> Message | None:
 
     check_tenant(tenant)
     ids = {item.provider_message_id, *item.alt_ids} - {""}
-    query = Message.objects.select_for_update().filter(direction=Message.Direction.OUT)
+    # The conversation and lead come along for the announcement; only the message's row is locked.
+    query = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("conversation__lead")
+        .filter(direction=Message.Direction.OUT)
+    )
     message = query.filter(provider_message_id__in=ids).first() if ids else None
     if message is None and item.external_id:
         message = query.filter(idempotency_key=item.external_id).first()
@@ -206,13 +219,18 @@ def status_apply(*, tenant, item: StatusItem) -> Message | None:
         message.error = (item.error_message or "failed")[:500]
         message.error_code = item.error_code[:32]
         message.failed_at = at
+        fields = ["status", "error", "error_code", "failed_at"]
     elif item.status in STATUS_ORDER and STATUS_ORDER[item.status] > STATUS_ORDER.get(message.status, -1):
         message.status = item.status
-        setattr(message, f"{item.status}_at", at)
+        fields = ["status"]
+        if item.status in TIMED_STATUSES:
+            setattr(message, f"{item.status}_at", at)
+            fields.append(f"{item.status}_at")
     else:
         return message
     if not message.provider_message_id and item.provider_message_id:
         message.provider_message_id = item.provider_message_id
-    message.save()
+        fields.append("provider_message_id")
+    message.save(update_fields=[*fields, "updated_at"])
     announce_message(message=message, event="MESSAGE_STATUS")
     return message

@@ -38,6 +38,11 @@ class Route:
 _routes: dict[tuple[str, str], tuple[float, Route | None]] = {}
 
 
+class RouteNotCached(LookupError):
+    """Asked with `cached_only`: the number's route is not in this process's cache (a database read is
+    needed, so the caller does it off its event loop)."""
+
+
 def routes_clear() -> None:
     _routes.clear()
 
@@ -61,8 +66,9 @@ def _secret_for(number) -> str:
     return ""
 
 
-def route_for(providers: tuple[str, ...], candidates: list[str]) -> Route | None:
-    """The company number among `candidates` (ids as the provider sends them) and its signing secret."""
+def route_for(providers: tuple[str, ...], candidates: list[str], *, cached_only: bool = False) -> Route | None:
+    """The company number among `candidates` (ids as the provider sends them) and its signing secret.
+    With `cached_only`, raises RouteNotCached instead of reading the database."""
     from tenants.models import WhatsAppNumber
 
     candidates = [c for c in dict.fromkeys(candidates) if c]
@@ -73,6 +79,8 @@ def route_for(providers: tuple[str, ...], candidates: list[str]) -> Route | None
     cached = _routes.get(key)
     if cached is not None and cached[0] > now:
         return cached[1]
+    if cached_only:
+        raise RouteNotCached(key)
     number = (
         WhatsAppNumber.objects.select_related("tenant")
         .filter(provider__in=providers, phone_number_id__in=candidates)
@@ -130,6 +138,9 @@ class Outcome:
     # Set when the caller said it enqueues the processing itself (after answering): the company to send
     # it in. None: nothing to enqueue (refused, a redelivery, or kept with an error).
     tenant: object | None = None
+    # The delivery's kind (parsing: "text", "status:read", "whatsapp.message.updated"...): only statuses
+    # wait in the slower queue.
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,7 +191,8 @@ def store_many(items: list[Checked]) -> list[Outcome]:
         if pk is None:
             outcomes.append(Outcome(status=200, duplicate=True))
         else:
-            outcomes.append(Outcome(status=200, event_id=pk, tenant=None if item.error else item.route.tenant))
+            tenant = None if item.error else item.route.tenant
+            outcomes.append(Outcome(status=200, event_id=pk, tenant=tenant, kind=item.kind))
     return outcomes
 
 
@@ -201,8 +213,45 @@ def enqueue(*, tenant, event_id: int, replay: bool = False) -> None:
         webhook_event_task.delay(event_id, replay)
 
 
-def check_cloud(body: bytes, signature: str) -> Checked | Outcome:
-    """A Cloud API (or sandbox) delivery signed by the receiving number's company, or a 403 outcome."""
+# A committed batch's deliveries travel to the worker in messages of at most this many (fewer messages
+# to send and take; small enough that the worker's processes share a burst).
+TASK_BATCH = 8
+
+
+def only_statuses(kind: str) -> bool:
+    """A delivery that carries statuses and no message (Cloud API `status:<value>` kinds, YCloud's
+    message updates): it moves ticks, and waits behind deliveries with messages in them."""
+    parts = kind.split("+")
+    return all(part.startswith("status:") for part in parts) or kind == "whatsapp.message.updated"
+
+
+def enqueue_many(outcomes: list[Outcome]) -> int:
+    """Sends the processing of stored deliveries (outcomes naming a company) to the worker: per company,
+    the deliveries with messages and those with only statuses apart (statuses go to the low queue,
+    chats.tasks.webhook_events_task), in messages of at most TASK_BATCH. Returns the messages sent."""
+    from chats.tasks import webhook_events_task
+    from config.celery import status_queue
+
+    groups: dict[tuple[int, bool], tuple[object, list[int]]] = {}
+    for outcome in outcomes:
+        if outcome.tenant is None or outcome.event_id is None:
+            continue
+        key = (outcome.tenant.pk, only_statuses(outcome.kind))
+        groups.setdefault(key, (outcome.tenant, []))[1].append(outcome.event_id)
+    sent = 0
+    for (_tenant_id, statuses), (tenant, ids) in groups.items():
+        default = settings.CELERY_TASK_DEFAULT_QUEUE
+        queue = status_queue(default) if statuses else default
+        with tenant_context(tenant):
+            for start in range(0, len(ids), TASK_BATCH):
+                webhook_events_task.apply_async((ids[start : start + TASK_BATCH],), queue=queue)
+                sent += 1
+    return sent
+
+
+def check_cloud(body: bytes, signature: str, *, cached_only: bool = False) -> Checked | Outcome:
+    """A Cloud API (or sandbox) delivery signed by the receiving number's company, or a 403 outcome.
+    With `cached_only`, raises RouteNotCached rather than read the number from the database."""
     try:
         data = json.loads(body)
         entries = data.get("entry") or []
@@ -213,7 +262,7 @@ def check_cloud(body: bytes, signature: str) -> Checked | Outcome:
         ]
     except (ValueError, AttributeError, TypeError, UnicodeDecodeError):
         return Outcome(status=403)
-    route = route_for((CLOUD, SANDBOX), number_ids)
+    route = route_for((CLOUD, SANDBOX), number_ids, cached_only=cached_only)
     if route is None or not verify_cloud(body, signature, route.secret):
         return Outcome(status=403)
     try:
@@ -224,13 +273,13 @@ def check_cloud(body: bytes, signature: str) -> Checked | Outcome:
     return Checked(route=route, provider=route.provider, dedupe_key=key, kind=kind, body=body, error=error)
 
 
-def check_ycloud(body: bytes, signature: str) -> Checked | Outcome:
+def check_ycloud(body: bytes, signature: str, *, cached_only: bool = False) -> Checked | Outcome:
     try:
         data = json.loads(body)
         number = ycloud_number(data) if isinstance(data, dict) else ""
     except (ValueError, UnicodeDecodeError):
         return Outcome(status=403)
-    route = route_for((YCLOUD,), [number, "+" + _digits(number), _digits(number)])
+    route = route_for((YCLOUD,), [number, "+" + _digits(number), _digits(number)], cached_only=cached_only)
     if route is None or not verify_ycloud(body, signature, route.secret):
         return Outcome(status=403)
     try:

@@ -157,13 +157,14 @@ def worker(server_env, tmp_path_factory):
     """A Celery worker (solo pool) on the test queue, for the modules whose pages wait on background work:
     started when the first test of the module asks for it, stopped after the module's last test. Messages
     left on the queue by an interrupted earlier run are purged first."""
-    from config.celery import app
+    from config.celery import app, status_queue
 
     name = f"browser-tests-{uuid.uuid4().hex[:8]}@localhost"
+    queues = f"{settings.CELERY_TASK_DEFAULT_QUEUE},{status_queue(settings.CELERY_TASK_DEFAULT_QUEUE)}"
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q",
-        settings.CELERY_TASK_DEFAULT_QUEUE, "-n", name, "-l", "WARNING", "--purge",
+        queues, "-n", name, "-l", "WARNING", "--purge",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with log.open("wb") as output:
