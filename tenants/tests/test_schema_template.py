@@ -111,3 +111,37 @@ def test_a_migration_failing_in_one_company_names_it_and_the_others_still_migrat
     with pytest.raises(CommandError, match=r"beta: RuntimeError: column \"x\" already exists"):
         executor.run_migrations(tenants=["alpha", "beta", "gamma"])
     assert migrated == ["alpha", "gamma"]
+
+
+def _keys_into_public(schema: str) -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.relname, c.confrelid::regclass::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = %s AND c.contype = 'f' "
+            "AND c.confrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)",
+            [schema],
+        )
+        return cursor.fetchall()
+
+
+def _triggers_on_users() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.tenants_user'::regclass")
+        return cursor.fetchone()[0]
+
+
+def test_a_company_adds_no_foreign_key_and_no_trigger_to_the_shared_tables(acme):
+    """A key from a company table into public puts two triggers on the referenced table per company: every
+    update of a user would fire one per company, and adding the next company's key grows with their number."""
+    assert _keys_into_public(acme.schema_name) == []
+    assert _keys_into_public(template_schema()) == []
+    assert ("django_admin_log", "tenants_user") in _keys_into_public("public")  # the public admin keeps its own
+    before = _triggers_on_users()
+    assert clone_from_template("cmp_no_keys") is True
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "cmp_migrated_no_keys"')
+    call_command("migrate_schemas", schema_name="cmp_migrated_no_keys", tenant=True, interactive=False, verbosity=0)
+    connection.set_schema_to_public()
+    assert _keys_into_public("cmp_no_keys") == []
+    assert _keys_into_public("cmp_migrated_no_keys") == []
+    assert _triggers_on_users() == before
