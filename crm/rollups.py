@@ -242,13 +242,20 @@ def rollups_rebuild() -> None:
 def rollups_verify() -> dict[str, list]:
     """What differs between each rollup and a recomputation from the leads: {table: [(key, kept,
     expected)]}, empty when they agree. Zero buckets count as absent."""
+    return tables_verify(EXPECTED, by_key=_by_key)
+
+
+def tables_verify(expected_tables: dict, *, by_key) -> dict[str, list]:
+    """{table: [(key, kept, expected)]} for each table of `expected_tables` ({table: (key columns, value
+    columns, recomputing query)}) whose rows differ from the query's; `by_key(rows, width)` indexes rows by
+    their first `width` columns. Shared by the CRM's and the marketing hub's rollups."""
     differences: dict[str, list] = {}
     with connection.cursor() as cursor:
-        for table, (keys, values, query) in EXPECTED.items():
+        for table, (keys, values, query) in expected_tables.items():
             cursor.execute(f"SELECT {', '.join(keys + values)} FROM {table}")
-            kept = _by_key(cursor.fetchall(), len(keys))
+            kept = by_key(cursor.fetchall(), len(keys))
             cursor.execute(query)
-            expected = _by_key(cursor.fetchall(), len(keys))
+            expected = by_key(cursor.fetchall(), len(keys))
             wrong = [
                 (key, kept.get(key), expected.get(key))
                 for key in sorted(set(kept) | set(expected), key=str)

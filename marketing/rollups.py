@@ -268,21 +268,9 @@ def rollups_rebuild() -> None:
 def rollups_verify() -> dict[str, list]:
     """What differs between each table and a recomputation: {table: [(key, kept, expected)]}, empty when
     they agree."""
-    differences: dict[str, list] = {}
-    with connection.cursor() as cursor:
-        for table, (keys, values, query) in EXPECTED.items():
-            cursor.execute(f"SELECT {', '.join(keys + values)} FROM {table}")
-            kept = _by_key(cursor.fetchall(), len(keys))
-            cursor.execute(query)
-            expected = _by_key(cursor.fetchall(), len(keys))
-            wrong = [
-                (key, kept.get(key), expected.get(key))
-                for key in sorted(set(kept) | set(expected), key=str)
-                if kept.get(key) != expected.get(key)
-            ]
-            if wrong:
-                differences[table] = wrong
-    return differences
+    from crm.rollups import tables_verify
+
+    return tables_verify(EXPECTED, by_key=_by_key)
 
 
 def _by_key(rows, width: int) -> dict:
