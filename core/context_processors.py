@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from core.registry import resolve_callable, sidebar_entries
 
 
-def _sidebar(request, membership):
+def sidebar(request, membership):
     """The sidebar the apps declared (core.registry), for this member: an entry appears only once its URL
     exists, so capabilities not built yet stay hidden instead of being dead links, and only to the roles
     its view admits, so nobody is shown a link that answers 403."""
@@ -66,7 +66,7 @@ def layout(request):
         m for m in user_active_memberships(user=user) if tenant is None or m.tenant_id != tenant.pk
     ]
     if membership is not None:
-        context["sidebar"] = _sidebar(request, membership)
+        context["sidebar"] = sidebar(request, membership)
         from core.notifications import unread_count
 
         context["unread_notifications"] = unread_count(user_id=user.pk)

@@ -1,11 +1,12 @@
-"""The bell's pages: a member's notifications, opening one (marks it read and follows its link), and
-marking all read."""
+"""The bell's pages: a member's notifications, opening one (marks it read and follows its link), marking
+all read, and the live figures of the page frame re-read after the notifications socket reconnects."""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST, require_safe
@@ -44,8 +45,25 @@ def notification_read_all(request):
     return redirect("core:notification-list")
 
 
+@roles_required(*ALL_ROLES)
+@require_safe
+def notification_live(request):
+    """The bell and the sidebar's badges (pending requests, unread chats), each an out-of-band fragment.
+    What the notifications socket would have pushed while it was down is lost; when it opens again the
+    page asks for this and swaps the fragments in (static/js/app.js), so the figures are current again.
+    The dashboard's pending-requests card mirrors the sidebar badge and follows it."""
+    from core.context_processors import sidebar
+
+    fragments = [render_to_string("core/partials/_bell.html", {"unread": unread_count(user_id=request.user.pk)})]
+    fragments += [item["badge"] for item in sidebar(request, request.membership) if item["badge"]]
+    response = HttpResponse("".join(fragments))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 urlpatterns = [
     path("notifications/", notification_list, name="notification-list"),
     path("notifications/<int:pk>/", notification_open_view, name="notification-open"),
     path("notifications/read/", notification_read_all, name="notification-read-all"),
+    path("notifications/live/", notification_live, name="notification-live"),
 ]

@@ -144,3 +144,44 @@ def test_anonymous_visitors_are_sent_to_sign_in(acme):
     response = Client(HTTP_HOST="acme.localhost").get("/notifications/")
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_the_live_figures_are_read_again_after_a_reconnect(acme, owner, seller, make_member, client_for, globex,
+                                                           globex_owner):  # fmt: skip
+    """`/notifications/live/` (asked for when the notifications socket opens again) answers the bell and the
+    sidebar's badges as out-of-band fragments, with the figures of now, for whoever asks and nobody else."""
+    from tenants.models import MembershipStatus, Role
+
+    with schema_context(acme.schema_name):
+        Notification.objects.create(user_id=owner.user_id, kind="test_due", text="One", url="/leads/")
+        Notification.objects.create(user_id=owner.user_id, kind="test_due", text="Two", url="/leads/")
+        Notification.objects.create(user_id=seller.user_id, kind="test_due", text="Three", url="/leads/")
+    make_member(acme, Role.SELLER, MembershipStatus.PENDING)
+
+    owner_live = client_for(owner).get("/notifications/live/")
+    body = owner_live.content.decode()
+    assert owner_live.status_code == 200
+    assert owner_live["Cache-Control"] == "no-store"
+    assert 'id="notification-bell"' in body
+    assert 'data-unread="2"' in body
+    assert 'id="pending-count"' in body
+    assert 'data-count="1"' in body
+    assert body.count('hx-swap-oob="true"') >= 2
+    assert "<html" not in body
+
+    seller_body = client_for(seller).get("/notifications/live/").content.decode()
+    assert 'data-unread="1"' in seller_body
+    assert "pending-count" not in seller_body  # an owner's badge
+
+    # Another company's owner gets their own figures: none of acme's notifications or requests.
+    globex_body = client_for(globex_owner).get("/notifications/live/").content.decode()
+    assert 'data-unread="0"' in globex_body
+    assert 'data-count="1"' not in globex_body
+
+
+def test_the_live_figures_need_a_member(acme):
+    from django.test import Client
+
+    response = Client(HTTP_HOST="acme.localhost").get("/notifications/live/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]

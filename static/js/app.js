@@ -52,7 +52,18 @@
   // Each socket's own element says so too: `<section ws-connect=... data-ws="open">`.
   document.addEventListener("htmx:wsOpen", function (event) {
     document.body.dataset.ws = "open";
-    if (event.target && event.target.dataset) { event.target.dataset.ws = "open"; }
+    var socket = event.target;
+    if (socket && socket.dataset) { socket.dataset.ws = "open"; }
+    // What the notifications socket pushed while it was down is lost: when it opens again, the bell and
+    // the sidebar's badges (which the dashboard's figures mirror) are read again.
+    if (socket && socket.id === "sidebar" && socket.dataset.liveUrl) {
+      if (socket.dataset.wsOpened) {
+        window.htmx.ajax("GET", socket.dataset.liveUrl, { source: socket, swap: "none" }).then(function () {
+          document.body.dataset.liveCaughtUp = String(Number(document.body.dataset.liveCaughtUp || 0) + 1);
+        });
+      }
+      socket.dataset.wsOpened = "1";
+    }
   });
   document.addEventListener("htmx:wsClose", function () { document.body.dataset.ws = "closed"; });
 
