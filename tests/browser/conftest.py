@@ -433,6 +433,8 @@ def screenshot():
         if os.environ.get("SCREENSHOTS") != "1":
             return
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        if full_page:  # from the top, so the sticky header is drawn at the top and not where the page was scrolled
+            page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
         page.screenshot(path=SCREENSHOT_DIR / f"{name}.png", full_page=full_page)
 
     return take

@@ -124,7 +124,9 @@ def drag_event(page, event, day, hour: int):
     page.mouse.up()
 
 
-def test_book_by_clicking_a_slot_then_drag_it_and_another_calendar_follows(site, people, person, leads, agenda):
+def test_book_by_clicking_a_slot_then_drag_it_and_another_calendar_follows(
+    site, people, person, leads, agenda, screenshot
+):
     seller = people.member("seller", "Sam Seller", {"acme": "seller"})
     owner = people.member("owner", "Olga Owner", {"acme": "owner"})
     agenda.users += [seller.pk, owner.pk]
@@ -151,6 +153,7 @@ def test_book_by_clicking_a_slot_then_drag_it_and_another_calendar_follows(site,
     drag_event(page, event, day, 12)
     expect(owner_page.locator(".fc-timegrid-event", has_text=f"Click{people.run}")).to_contain_text("12:00")
     assert owner_page.evaluate("window.sameDocument === true")
+    screenshot(owner_page, "agenda")
     start = agenda.run(lambda: Appointment.objects.get(lead_id=lead.pk).start)
     assert start == datetime.combine(day, time(12), tzinfo=UTC)
 
