@@ -27,7 +27,7 @@ def _first_text(post_cloud, callbacks, *, sender: str = "34611222333", mid: str 
 
 
 def test_the_leads_phone_follows_and_the_conversation_goes_on_under_the_new_number(
-    numbers, post_cloud, run_tasks, django_capture_on_commit_callbacks, acme, english
+    numbers, post_cloud, run_tasks, django_capture_on_commit_callbacks, acme, english, owner, client_for
 ):
     _first_text(post_cloud, django_capture_on_commit_callbacks)
     # Mexico: WhatsApp sends 521 + ten digits; the CRM stores +52 and the ten digits.
@@ -54,6 +54,14 @@ def test_the_leads_phone_follows_and_the_conversation_goes_on_under_the_new_numb
         assert Lead.objects.count() == 1
         assert Conversation.objects.count() == 1
         assert Message.objects.get(provider_message_id="wamid.T2").conversation.lead_id == lead.pk
+        conversation_id = Conversation.objects.get().pk
+    connection.set_schema_to_public()
+    bubble = client_for(owner).get(f"/chats/{conversation_id}/").content.decode()
+    assert 'data-testid="number-change"' in bubble
+    assert "from +34611222333 to +525512345678" in bubble
+    history = client_for(owner).get(f"/leads/{lead.pk}/").content.decode()
+    assert "WhatsApp number changed" in history
+    assert "+34 611 22 23 33 → +52 55 1234 5678" in history
 
 
 def test_a_redelivered_or_replayed_change_is_applied_once(
@@ -125,3 +133,19 @@ def test_a_new_id_that_is_no_phone_number_changes_nothing_and_says_why(
     with tenant_context(acme):
         assert Lead.objects.get().phone == "+34611222333"
         assert not TimelineEntry.objects.filter(kind="whatsapp_number_changed").exists()
+
+
+def test_a_ycloud_change_without_from_is_read_from_its_text(
+    numbers, post_ycloud, run_tasks, django_capture_on_commit_callbacks, acme
+):
+    from chats.tests.factories import make_conversation
+
+    with tenant_context(acme):
+        make_conversation(acme, phone="+34611222333")
+    connection.set_schema_to_public()
+    system = {"type": CHANGE, "body": "User Ana changed from 34611222333 to 34699888777", "wa_id": "34699888777"}
+    event = _ycloud_inbound("evt_chg2", "wamid.YCHG2", "system", system)
+    del event["whatsappInboundMessage"]["from"]
+    assert _ycloud(post_ycloud, django_capture_on_commit_callbacks, event).status == "processed"
+    with tenant_context(acme):
+        assert list(Lead.objects.values_list("phone", flat=True)) == ["+34699888777"]

@@ -117,3 +117,6 @@ def test_the_bubble_shows_the_cart_and_only_to_who_may_see_it(
     assert f"/documents/{quote.pk}/" in html
     assert "cannot show" not in html
     assert client_for(globex_owner, acme).get(f"/chats/{conversation_id}/").status_code in (403, 404)
+    history = client_for(owner).get(f"/leads/{quote.lead_id}/").content.decode()
+    assert "WhatsApp catalog order" in history
+    assert "2 × Shampoo (sku-1) · 1 × sku-2 · 39.00 EUR" in history

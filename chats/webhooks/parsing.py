@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -359,6 +360,22 @@ def ycloud_number(data: dict) -> str:
     return ""
 
 
+_CHANGED_FROM = re.compile(r"\bfrom\s+\+?(\d{7,15})\s+to\b")
+
+
+def _ycloud_sender(message: dict) -> str:
+    """The customer's number: `from` (E.164), which YCloud documents as optional; a number-change notice
+    without it names the old number in its text ("User Ana changed from 34611222333 to 34699888777")."""
+    if message.get("from"):
+        return str(message["from"])
+    system = message.get("system")
+    if message.get("type") == "system" and isinstance(system, dict):
+        found = _CHANGED_FROM.search(str(system.get("body") or ""))
+        if found:
+            return found.group(1)
+    return ""
+
+
 def parse_ycloud(body: bytes) -> Delivery:
     data = _load(body)
     event_type = str(data.get("type") or "")
@@ -372,13 +389,14 @@ def parse_ycloud(body: bytes) -> Delivery:
     )
     if event_type == "whatsapp.inbound_message.received":
         message = data.get("whatsappInboundMessage")
-        if not isinstance(message, dict) or not message.get("from"):
+        sender = _ycloud_sender(message) if isinstance(message, dict) else ""
+        if not sender:
             raise PayloadError("an inbound message without sender")
         profile = message.get("customerProfile") or {}
         item = InboundItem(
             provider_message_id=str(message.get("wamid") or message.get("id") or ""),
             phone_number_id=number,
-            from_phone=str(message["from"]),
+            from_phone=sender,
             name=str(profile.get("name") or "") if isinstance(profile, dict) else "",
             timestamp=_iso(message.get("sendTime")),
         )
