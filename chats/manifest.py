@@ -27,10 +27,13 @@ AUDIT_LABELS = {
     "chats.settings": _("WhatsApp settings changed"),
     "chats.test_message": _("WhatsApp test message sent"),
     "agent.settings": _("AI agent settings changed"),
+    "chats.number_conflict": _("New WhatsApp number already on another lead"),
 }
 
 _MESSAGE = "chats/timeline/_message.html"
 _TAKEOVER = "chats/timeline/_takeover.html"
+_NUMBER = "chats/timeline/_number.html"
+_ORDER = "chats/timeline/_order.html"
 
 TIMELINE_KINDS = [
     TimelineKind("whatsapp_in", _("WhatsApp message received"), _MESSAGE),
@@ -38,6 +41,12 @@ TIMELINE_KINDS = [
     TimelineKind("whatsapp_takeover", _("Conversation taken over"), _TAKEOVER),
     TimelineKind("whatsapp_release", _("Conversation given back to the AI agent"), _TAKEOVER),
     TimelineKind("whatsapp_handoff", _("Conversation handed to a person"), _TAKEOVER),
+    TimelineKind("whatsapp_number_changed", _("WhatsApp number changed"), _NUMBER),
+    TimelineKind("whatsapp_number_conflict", _("New WhatsApp number already on another lead"), _NUMBER),
+    TimelineKind("whatsapp_order", _("WhatsApp catalog order"), _ORDER),
 ]
 
-NOTIFICATION_KINDS = [NotificationKind("chats.handoff", _("A lead needs a person on WhatsApp"), sound=True)]
+NOTIFICATION_KINDS = [
+    NotificationKind("chats.handoff", _("A lead needs a person on WhatsApp"), sound=True),
+    NotificationKind("chats.number_conflict", _("A lead's new WhatsApp number is on another lead")),
+]

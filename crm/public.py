@@ -184,3 +184,52 @@ def document_flag_external_cancel(*, tenant, document: SalesDocument, actor=None
 
     check_tenant(tenant)
     return flag_external_cancel(document=document, actor=actor, note=note)
+
+
+# Sales documents made by other apps (chats: a WhatsApp catalog order) ------------------------------------
+
+
+def products_by_sku(*, tenant, skus) -> dict:
+    """The active products whose internal reference is one of `skus`, case-insensitively:
+    {lower-case sku: Product}. Unknown references are left out."""
+    from django.db.models.functions import Lower
+
+    from crm.models import Product
+
+    check_tenant(tenant)
+    wanted = {str(sku).strip().lower() for sku in skus if str(sku or "").strip()}
+    if not wanted:
+        return {}
+    found = Product.objects.annotate(sku_lower=Lower("sku")).filter(active=True, sku_lower__in=wanted)
+    return {product.sku_lower: product for product in found}
+
+
+def document_for_origin(*, tenant, origin_type: str, origin_id: str) -> SalesDocument | None:
+    """The live (not cancelled) document another app made for `origin_type` `origin_id`, if any."""
+    check_tenant(tenant)
+    return (
+        SalesDocument.objects.filter(origin_type=origin_type, origin_id=str(origin_id))
+        .exclude(state=SalesDocument.State.CANCELLED)
+        .order_by("id")
+        .first()
+    )
+
+
+def quote_create_for_origin(
+    *, tenant, lead: Lead, actor=None, origin_type: str, origin_id: str, lines: list[dict], notes: str = ""
+) -> tuple[SalesDocument, bool]:
+    """A draft quote for `lead` made for something of another app (`origin_type` `origin_id`, e.g.
+    "chats.order" and a message id), once: `(quote, created)`, the existing live one when there is one.
+    `lines` are dicts of line fields (description, quantity, unit_price...) and/or a `product`; the quote
+    is in the company's currency, with the lead's seller, audited and in the lead's history. Raises
+    ApplicationError (nothing written) when a line is refused."""
+    from crm.services.sales_documents import document_create
+
+    check_tenant(tenant)
+    existing = document_for_origin(tenant=tenant, origin_type=origin_type, origin_id=origin_id)
+    if existing is not None:
+        return existing, False
+    document = document_create(
+        lead=lead, kind=SalesDocument.Kind.QUOTE, actor=actor, lines=lines, notes=notes, origin=(origin_type, origin_id)
+    )
+    return document, True

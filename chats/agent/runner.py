@@ -45,7 +45,7 @@ STAFF = "user"  # chats.models.Message.Sender of a person of the company
 ANSWER_WINDOW = timedelta(hours=24)  # WhatsApp's customer-service window
 MAX_REPLY = 4096  # WhatsApp's longest text
 AUDIO_KINDS = ("audio", "voice")
-SILENT_KINDS = ("reaction",)
+SILENT_KINDS = ("reaction", "system")  # a system notice (a changed number) is not the lead writing
 
 
 @dataclass
@@ -103,6 +103,14 @@ def message_text(message) -> str:
     transcript = (getattr(message, "transcript", "") or "").strip()
     if transcript:
         return f"{text}\n(voice note) {transcript}".strip() if text else f"(voice note) {transcript}"
+    if getattr(message, "kind", "") == "order":
+        payload = message.payload or {}
+        items = ", ".join(
+            f"{item.get('quantity')} x {item.get('name') or item.get('retailer_id')}"
+            for item in payload.get("items", [])
+        )
+        cart = f"(catalog order: {items}; total {payload.get('total', '')} {payload.get('currency', '')})"
+        return f"{text}\n{cart}".strip()
     if text:
         return text
     return f"({message.kind or 'message'} without text)"

@@ -84,6 +84,8 @@ class Message(models.Model):
         INTERACTIVE = "interactive", _("Interactive reply")
         REACTION = "reaction", _("Reaction")
         TEMPLATE = "template", _("Template")
+        ORDER = "order", _("Order")
+        SYSTEM = "system", _("Number change")
         UNSUPPORTED = "unsupported", _("Unsupported")
 
     class Status(models.TextChoices):

@@ -51,6 +51,8 @@ def preview_of(message: Message) -> str:
         Message.Kind.CONTACTS: "👤",
         Message.Kind.REACTION: "",
         Message.Kind.TEMPLATE: "📨",
+        Message.Kind.ORDER: "🛒",
+        Message.Kind.SYSTEM: "📱",
     }
     prefix = labels.get(message.kind, "")
     if message.kind == Message.Kind.REACTION:

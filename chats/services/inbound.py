@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from chats.models import Conversation, Message
 from chats.services.common import conversation_touch, enqueue_on_commit, preview_of, run_on_commit
+from chats.services.inbound_kinds import number_change_apply, number_change_prepare, order_convert, order_items
 from chats.unread import unread_announce
 from chats.webhooks.parsing import CLOUD, Delivery, InboundItem, PayloadError, StatusItem, parse_cloud, parse_ycloud
 from core.actors import lead_actor
@@ -107,7 +108,11 @@ def message_receive(*, tenant, provider: str, item: InboundItem) -> Message | No
     """Stores one inbound message (once: a redelivered id returns None): finds or creates the lead by
     phone (source whatsapp), fills a click-to-WhatsApp ad's attribution, files the message in the lead's
     conversation with this number and in the lead's history, and after commit downloads its media (if
-    any), announces it to the inbox and runs the inbound hooks (the AI agent)."""
+    any), announces it to the inbox and runs the inbound hooks (the AI agent).
+
+    A number change (kind `system`) is filed on the lead with the old phone, whose phone moves to the new
+    one, and wakes no hook; a catalog order (kind `order`) becomes a history entry and a draft quote
+    (chats.services.inbound_kinds)."""
     from chats.realtime import announce_message
     from crm.public import lead_set_attribution, lead_touch_contact, lead_upsert_by_phone, timeline_add
 
@@ -118,13 +123,20 @@ def message_receive(*, tenant, provider: str, item: InboundItem) -> Message | No
     if existing is not None:
         return None
     actor = lead_actor(item.name)
-    lead, _created = lead_upsert_by_phone(
-        tenant=tenant,
-        phone="+" + item.from_phone.lstrip("+"),
-        actor=actor,
-        source="whatsapp",
-        fields=_name_fields(item.name),
-    )
+    change = None
+    if item.kind == Message.Kind.SYSTEM:
+        change = number_change_prepare(
+            tenant=tenant, from_phone=item.from_phone, new_wa_id=item.payload.get("new_wa_id", "")
+        )
+        lead = change.lead
+    else:
+        lead, _created = lead_upsert_by_phone(
+            tenant=tenant,
+            phone="+" + item.from_phone.lstrip("+"),
+            actor=actor,
+            source="whatsapp",
+            fields=_name_fields(item.name),
+        )
     referral = item.referral
     if referral and referral.get("source_type") == "ad":
         lead_set_attribution(
@@ -140,6 +152,10 @@ def message_receive(*, tenant, provider: str, item: InboundItem) -> Message | No
         )
     conversation = _conversation(lead=lead, provider=provider, phone_number_id=item.phone_number_id)
     payload = dict(item.payload)
+    if change is not None:
+        payload.update(change.payload())
+    elif item.kind == Message.Kind.ORDER:
+        payload = order_items(tenant=tenant, payload=payload)
     if item.referral:
         payload["referral"] = item.referral
     has_media = bool(item.media_id or item.media_url)
@@ -160,29 +176,36 @@ def message_receive(*, tenant, provider: str, item: InboundItem) -> Message | No
                 status=Message.Status.RECEIVED,
                 provider_message_id=item.provider_message_id,
                 reply_to=item.reply_to[:255],
-                sender=Message.Sender.LEAD,
+                sender=Message.Sender.SYSTEM if change is not None else Message.Sender.LEAD,
                 provider_time=item.timestamp,
             )
     except IntegrityError:
         return None  # the same message, stored by a concurrent delivery
     conversation.lead = lead  # announce_message reads its seller
     conversation_touch(conversation=conversation, message=message, inbound=True)
-    lead_touch_contact(tenant=tenant, lead=lead, at=item.timestamp or message.created_at)
-    timeline_add(
-        tenant=tenant,
-        lead=lead,
-        kind="whatsapp_in",
-        actor=actor,
-        body=preview_of(message),
-        data={"conversation": conversation.pk, "message": message.pk},
-    )
+    if change is not None:
+        # A notice from WhatsApp, not the lead writing: no contact, and the agent is not woken.
+        number_change_apply(tenant=tenant, change=change, conversation=conversation, message=message)
+    else:
+        lead_touch_contact(tenant=tenant, lead=lead, at=item.timestamp or message.created_at)
+    if item.kind == Message.Kind.ORDER:
+        order_convert(tenant=tenant, lead=lead, conversation=conversation, message=message, actor=actor)
+    elif change is None:
+        timeline_add(
+            tenant=tenant,
+            lead=lead,
+            kind="whatsapp_in",
+            actor=actor,
+            body=preview_of(message),
+            data={"conversation": conversation.pk, "message": message.pk},
+        )
     announce_message(message=message, event="MESSAGE_NEW")
     unread_announce(conversation=conversation)
     if has_media:
         from chats.tasks import media_download_task
 
         enqueue_on_commit(media_download_task, tenant, message.pk)
-    else:
+    elif change is None:
         run_on_commit(tenant, _fire, tenant=tenant, message_id=message.pk)
     return message
 

@@ -40,30 +40,30 @@ def test_request_welcome_is_acknowledged_and_stores_nothing(
         assert not Lead.objects.filter(phone="+34611222333").exists()
 
 
-def test_a_number_change_is_shown_and_kept_with_a_not_handled_error(
+def test_a_changed_user_id_without_a_phone_is_shown_and_kept_with_a_not_handled_error(
     numbers, post_cloud, run_tasks, django_capture_on_commit_callbacks, acme
 ):
-    system = {"body": "Ana changed from 34611222333 to 34699888777", "new_wa_id": "34699888777",
-              "type": "user_changed_number"}  # fmt: skip
+    # A number change is handled (chats/tests/test_number_change.py); a new business-scoped user id names
+    # no phone, so there is nothing to change on the lead.
+    system = {"body": "Ana changed her user id", "user_id": "US.2", "previous_user_id": "US.1",
+              "type": "user_changed_user_id"}  # fmt: skip
     event = _deliver(post_cloud, django_capture_on_commit_callbacks, message("system", system, mid="wamid.SYS"))
     assert event.status == "failed"
-    assert event.error == "not handled: system message 'user_changed_number' (new WhatsApp id 34699888777)"
+    assert event.error == "not handled: system message 'user_changed_user_id' (new WhatsApp id US.2)"
     with tenant_context(acme):
         stored = Message.objects.get()
-        assert (stored.kind, stored.text) == ("unsupported", "Ana changed from 34611222333 to 34699888777")
+        assert (stored.kind, stored.text) == ("unsupported", "Ana changed her user id")
         assert stored.payload == {"type": "system", "system": system}
-        assert Lead.objects.get().phone == "+34611222333"  # the lead's phone is a person's decision
+        assert Lead.objects.get().phone == "+34611222333"
 
 
-def test_an_order_keeps_its_cart_on_the_bubble_and_a_not_handled_error(
+def test_an_order_without_items_is_kept_with_a_not_handled_error(
     numbers, post_cloud, run_tasks, django_capture_on_commit_callbacks, acme
 ):
-    order = {"catalog_id": "cat-9", "text": "For Friday please", "product_items": [
-        {"product_retailer_id": "sku-1", "quantity": "2", "item_price": "9.50", "currency": "EUR"},
-        {"product_retailer_id": "sku-2", "quantity": "1", "item_price": "20", "currency": "EUR"},
-    ]}  # fmt: skip
+    # Orders with items become a quote (chats/tests/test_orders.py).
+    order = {"catalog_id": "cat-9", "text": "For Friday please", "product_items": []}
     event = _deliver(post_cloud, django_capture_on_commit_callbacks, message("order", order, mid="wamid.ORDER"))
-    assert (event.status, event.error) == ("failed", "not handled: message type 'order' (catalog cat-9, 2 items)")
+    assert (event.status, event.error) == ("failed", "not handled: message type 'order' (catalog cat-9, no items)")
     with tenant_context(acme):
         stored = Message.objects.get()
         assert (stored.kind, stored.text, stored.payload) == (

@@ -9,16 +9,19 @@ order, system, request_welcome, unsupported/unknown; statuses sent, delivered, r
 YCloud adds `accepted`, and spells a few content fields in camelCase (`messageId`, `buttonReply`...).
 
 What happens to each: the message kinds of HANDLED_KINDS are stored; `request_welcome` (the person opened
-the chat for the first time, with nothing written) is acknowledged and stores nothing; `order` (a catalog
-cart) and `system` (the person changed number or WhatsApp id) are stored as an unsupported bubble that
-keeps the provider's object, and the delivery is kept with a "not handled" error naming them, as is any
-type, status, event or field the providers may add later. Cloud API `errors` arrays (on a message, a status
-or the whole change) keep every code and text."""
+the chat for the first time, with nothing written) is acknowledged and stores nothing; an `order` (a
+catalog cart) becomes kind `order` with its items, and a `system` message saying the person changed number
+(`user_changed_number`, with the new WhatsApp id) kind `system`: chats.services.inbound acts on both. Other
+system messages (a changed business-scoped user id, which names no phone) and orders without items are
+stored as an unsupported bubble that keeps the provider's object, and the delivery is kept with a "not
+handled" error naming them, as is any type, status, event or field the providers may add later. Cloud
+API `errors` arrays (on a message, a status or the whole change) keep every code and text."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -27,7 +30,7 @@ YCLOUD = "ycloud"
 
 HANDLED_KINDS = {
     "text", "image", "audio", "voice", "video", "document", "sticker", "location", "contacts",
-    "interactive", "button", "reaction", "unsupported",
+    "interactive", "button", "reaction", "unsupported", "system", "order",
 }  # fmt: skip
 MEDIA_KINDS = {"image", "audio", "video", "document", "sticker"}
 IGNORED_KINDS = {"request_welcome"}  # documented, nothing to store
@@ -199,6 +202,11 @@ def _message_fields(item: InboundItem, message: dict) -> None:
             item.payload["type"] = str(body["type"])  # what WhatsApp could not pass on: poll, edit, pin...
     elif kind in IGNORED_KINDS:
         item.payload = {"type": kind}
+    elif kind == "system" and _number_change(item, body):
+        pass
+    elif kind == "order" and isinstance(body.get("product_items"), list) and body["product_items"]:
+        item.payload = _order(body)
+        item.text = str(body.get("text") or "")
     else:
         item.kind = "unsupported"
         item.payload = {"type": kind, kind: body} if body else {"type": kind}
@@ -208,9 +216,8 @@ def _message_fields(item: InboundItem, message: dict) -> None:
             item.text = str(body.get("body") or "")
             item.unhandled = f"system message {what!r}" + (f" (new WhatsApp id {new_id})" if new_id else "")
         elif kind == "order":
-            products = body.get("product_items") if isinstance(body.get("product_items"), list) else []
             item.text = str(body.get("text") or "")
-            item.unhandled = f"message type 'order' (catalog {body.get('catalog_id') or '?'}, {len(products)} items)"
+            item.unhandled = f"message type 'order' (catalog {body.get('catalog_id') or '?'}, no items)"
         else:
             item.unhandled = f"message type {kind or '(no type)'!r}"
     context = message.get("context")
@@ -219,6 +226,44 @@ def _message_fields(item: InboundItem, message: dict) -> None:
     referral = message.get("referral")
     if isinstance(referral, dict):
         item.referral = {key: str(value) for key, value in referral.items() if isinstance(value, str | int)}
+
+
+NUMBER_CHANGES = {"user_changed_number", "customer_changed_number"}  # the second: older API versions
+
+
+def _number_change(item: InboundItem, body: dict) -> bool:
+    """A `system` message saying the person changed their number: kind `system`, the new WhatsApp id in
+    the payload. False (left to the caller as not handled) for other system messages, such as a changed
+    business-scoped user id, which carries no phone number."""
+    if str(body.get("type") or "") not in NUMBER_CHANGES:
+        return False
+    new_id = str(_pick(body, "wa_id", "new_wa_id") or "").strip().removeprefix("+")
+    if not new_id.isdigit() or not new_id.isascii() or not 7 <= len(new_id) <= 15:
+        return False
+    item.kind = "system"
+    item.text = str(body.get("body") or "")
+    item.payload = {"type": "user_changed_number", "new_wa_id": new_id}
+    for name in ("previous_user_id", "user_id"):  # business-scoped user ids, kept for reference
+        if body.get(name):
+            item.payload[name] = str(body[name])
+    return True
+
+
+def _order(body: dict) -> dict:
+    """A catalog cart as plain strings: catalog id and, per item, retailer id, quantity, price, currency."""
+    items = []
+    for product in body.get("product_items") or []:
+        if not isinstance(product, dict):
+            continue
+        items.append(
+            {
+                "retailer_id": str(_pick(product, "product_retailer_id", "productRetailerId") or "")[:64],
+                "quantity": str(product.get("quantity") if product.get("quantity") is not None else "1"),
+                "price": str(_pick(product, "item_price", "itemPrice") or "0"),
+                "currency": str(product.get("currency") or "").upper()[:3],
+            }
+        )
+    return {"catalog_id": str(_pick(body, "catalog_id", "catalogId") or ""), "items": items}
 
 
 def parse_cloud(body: bytes) -> Delivery:
@@ -315,6 +360,22 @@ def ycloud_number(data: dict) -> str:
     return ""
 
 
+_CHANGED_FROM = re.compile(r"\bfrom\s+\+?(\d{7,15})\s+to\b")
+
+
+def _ycloud_sender(message: dict) -> str:
+    """The customer's number: `from` (E.164), which YCloud documents as optional; a number-change notice
+    without it names the old number in its text ("User Ana changed from 34611222333 to 34699888777")."""
+    if message.get("from"):
+        return str(message["from"])
+    system = message.get("system")
+    if message.get("type") == "system" and isinstance(system, dict):
+        found = _CHANGED_FROM.search(str(system.get("body") or ""))
+        if found:
+            return found.group(1)
+    return ""
+
+
 def parse_ycloud(body: bytes) -> Delivery:
     data = _load(body)
     event_type = str(data.get("type") or "")
@@ -328,13 +389,14 @@ def parse_ycloud(body: bytes) -> Delivery:
     )
     if event_type == "whatsapp.inbound_message.received":
         message = data.get("whatsappInboundMessage")
-        if not isinstance(message, dict) or not message.get("from"):
+        sender = _ycloud_sender(message) if isinstance(message, dict) else ""
+        if not sender:
             raise PayloadError("an inbound message without sender")
         profile = message.get("customerProfile") or {}
         item = InboundItem(
             provider_message_id=str(message.get("wamid") or message.get("id") or ""),
             phone_number_id=number,
-            from_phone=str(message["from"]),
+            from_phone=sender,
             name=str(profile.get("name") or "") if isinstance(profile, dict) else "",
             timestamp=_iso(message.get("sendTime")),
         )

@@ -215,17 +215,32 @@ def new_document(
 
 @transaction.atomic
 def document_create(
-    *, lead: Lead, kind: str, actor, seller_id: int | None = None, lines: list[dict] | None = None, notes: str = ""
+    *,
+    lead: Lead,
+    kind: str,
+    actor,
+    seller_id: int | None = None,
+    lines: list[dict] | None = None,
+    notes: str = "",
+    origin: tuple[str, str] | None = None,
 ) -> SalesDocument:
     """Starts a draft quote, order or invoice for `lead` (delivery notes and credit notes are made from an
-    order or an invoice, see the flow services). `lines` are dicts of line fields and/or a `product`.
-    Audited and in the lead's history."""
+    order or an invoice, see the flow services). `lines` are dicts of line fields and/or a `product`;
+    `origin` is (type, id) of what another app made it for. Audited and in the lead's history."""
     if kind not in (Kind.QUOTE, Kind.ORDER, Kind.INVOICE):
         raise ApplicationError(_("A delivery note or a credit note is made from an order or an invoice."))
+    if len(lines or []) > MAX_LINES:
+        raise ApplicationError(_("A document can have at most %(max)s lines.") % {"max": MAX_LINES})
     document = new_document(lead=lead, kind=kind, actor=actor, seller_id=seller_id)
+    fields = []
     if notes:
         document.notes = notes[:10_000]
-        document.save(update_fields=["notes"])
+        fields.append("notes")
+    if origin is not None:
+        document.origin_type, document.origin_id = str(origin[0])[:64], str(origin[1])[:64]
+        fields += ["origin_type", "origin_id"]
+    if fields:
+        document.save(update_fields=fields)
     settings = document_settings()
     for position, values in enumerate(lines or [], start=1):
         _add_line(document, position=position, settings=settings, **values)

@@ -114,8 +114,56 @@ def test_every_function_checks_the_company(acme, globex, lead, owner):
         lambda: public.document_mark_posted_from_external(tenant=globex, document=invoice),
         lambda: public.document_mark_paid_from_external(tenant=globex, document=invoice, amount_paid=D(1)),
         lambda: public.document_flag_external_cancel(tenant=globex, document=invoice, note="x"),
+        lambda: public.products_by_sku(tenant=globex, skus=["SKU-1"]),
+        lambda: public.document_for_origin(tenant=globex, origin_type="chats.order", origin_id="1"),
+        lambda: public.quote_create_for_origin(
+            tenant=globex, lead=lead, origin_type="chats.order", origin_id="1", lines=[line(unit_price="1")]
+        ),
     ):
         with pytest.raises(TenantRequired):
             call()
     invoice.refresh_from_db()
     assert (invoice.state, invoice.external_cancel_note) == ("draft", "")
+
+
+def test_products_by_sku_matches_active_products_whatever_the_case(acme, lead):
+    shampoo = ProductFactory(sku="Sham-01")
+    ProductFactory(sku="OLD-1", active=False)
+    ProductFactory(sku="")
+
+    assert public.products_by_sku(tenant=acme, skus=["sham-01", "old-1", "", "missing"]) == {"sham-01": shampoo}
+    assert public.products_by_sku(tenant=acme, skus=[]) == {}
+
+
+def test_a_quote_for_an_origin_is_made_once(acme, lead):
+    shampoo = ProductFactory(sku="SHAM-01", unit_price=D("11"), tax_rate=D("21"))
+    lines = [
+        {"product": shampoo, "quantity": D(2), "unit_price": D("9.50")},
+        line(description="sku-2", unit_price="20"),
+    ]
+
+    quote, created = public.quote_create_for_origin(
+        tenant=acme, lead=lead, actor=SYSTEM, origin_type="chats.order", origin_id="7", lines=lines, notes="Friday"
+    )
+    again, created_again = public.quote_create_for_origin(
+        tenant=acme, lead=lead, actor=SYSTEM, origin_type="chats.order", origin_id="7", lines=lines
+    )
+
+    assert (created, created_again, again.pk) == (True, False, quote.pk)
+    assert (quote.kind, quote.state, quote.notes, quote.origin_type, quote.origin_id) == (
+        "quote", "draft", "Friday", "chats.order", "7",
+    )  # fmt: skip
+    assert [(item.product_id, item.quantity, item.unit_price, item.tax_rate) for item in quote.lines.all()] == [
+        (shampoo.pk, D(2), D("9.50"), D(21)),
+        (None, D(1), D(20), D(21)),
+    ]
+    assert public.document_for_origin(tenant=acme, origin_type="chats.order", origin_id="7") == quote
+    assert AuditEntry.objects.get(action="document.create").actor_kind == "system"
+
+
+def test_a_refused_line_writes_no_quote(acme, lead):
+    with pytest.raises(ApplicationError):
+        public.quote_create_for_origin(
+            tenant=acme, lead=lead, origin_type="chats.order", origin_id="8", lines=[line(quantity="0")]
+        )
+    assert not SalesDocument.objects.exists()

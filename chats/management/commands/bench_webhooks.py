@@ -2,13 +2,18 @@
 inbound delivery to its message reaching an open inbox socket (the AI agent off).
 
     python manage.py bench_webhooks --deliveries 3000 --concurrency 32 --samples 40 [--server uvicorn]
-                                    [--web-processes 2] [--worker-nice 10] [--url http://127.0.0.1:8000]
+                                    [--rate 500] [--web-processes 2] [--worker-nice 10] [--url http://127.0.0.1:8000]
 
 Creates a throwaway company `bench-<random>` with a sandbox number (webhooks signed like the Cloud API)
 and messages it sent (for the statuses to report on), starts the webhook server on free loopback ports
 (unless --url names a running one) and a Celery worker on queues of its own, then:
 1. POSTs `--deliveries` signed deliveries (half texts, a quarter voice notes, a quarter statuses) from
-   `--concurrency` keep-alive connections and reports accepted deliveries/s and p50/p99 latency;
+   `--concurrency` keep-alive connections and reports accepted deliveries/s and p50/p95/p99/max latency:
+   closed loop by default (each connection sends its next delivery as soon as the previous is answered, so
+   the server's pace sets the load and queueing inflates the tail), or open loop with `--rate R` (delivery
+   n is due at start + n/R and goes out on the first free connection; its latency counts from when it was
+   due, so a stall is not hidden by sending less; `open_loop` adds the service time from the actual send
+   and how late the generator sent);
 2. waits until the worker has processed them all (deliveries processed/s);
 3. opens the inbox websocket as the company's owner and sends `--samples` texts one after the other,
    timing each from the POST to its bubble arriving on the socket (p50/p95).
@@ -132,6 +137,80 @@ async def _load(ports: list[int], host: str, bodies: list[bytes], secret: str, c
     return time.perf_counter() - started, latencies, statuses
 
 
+def send_offsets(count: int, rate: float) -> list[float]:
+    """Open loop: the second, after the start, at which each of `count` deliveries is due, evenly spaced at
+    `rate` per second whatever the server answers (0, 1/rate, 2/rate...)."""
+    if rate <= 0:
+        raise ValueError("the rate must be positive")
+    return [n / rate for n in range(count)]
+
+
+def open_loop_timings(due: float, sent: float, answered: float) -> tuple[float, float, float]:
+    """(latency, service time, send lag) of one delivery. The latency counts from when it was due, not
+    from when it could be sent: a delivery that waited for a free connection (the server being slow to
+    answer the previous ones) has that wait in its latency, so a stall shows in the tail instead of
+    being hidden by sending less (coordinated omission). The service time counts from the actual send."""
+    return answered - due, answered - sent, max(0.0, sent - due)
+
+
+def latency_summary(values: list[float]) -> dict:
+    return {
+        "p50": percentile(values, 0.5),
+        "p95": percentile(values, 0.95),
+        "p99": percentile(values, 0.99),
+        "max": percentile(values, 1),
+    }
+
+
+async def _load_open(ports: list[int], host: str, bodies: list[bytes], secret: str, concurrency: int, rate: float):
+    """Sends delivery n at start + n / rate from whichever of the `concurrency` keep-alive connections is
+    free (HTTP/1.1 without pipelining: one request in flight per connection), and times each from when it
+    was due. Returns the elapsed time to the last answer, the latencies, service times, send lags and the
+    answers' statuses."""
+    offsets = send_offsets(len(bodies), rate)
+    requests = [_request(body, secret, host) for body in bodies]
+    latencies: list[float] = []
+    services: list[float] = []
+    lags: list[float] = []
+    statuses: dict[int, int] = {}
+    next_index = iter(range(len(requests)))
+    loop = asyncio.get_running_loop()
+    connections = [await asyncio.open_connection("127.0.0.1", ports[n % len(ports)]) for n in range(concurrency)]
+    start = loop.time() + 0.05
+
+    async def connection_loop(reader, writer):
+        port = writer.get_extra_info("peername")[1]
+        try:
+            for index in next_index:
+                due = start + offsets[index]
+                delay = due - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                sent = loop.time()
+                try:
+                    writer.write(requests[index])
+                    await writer.drain()
+                    status = await _read_response(reader)
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    # At a low rate a connection may sit idle past the server's keep-alive time: reopen it
+                    # and send again (the reconnection is in this delivery's latency).
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.write(requests[index])
+                    await writer.drain()
+                    status = await _read_response(reader)
+                latency, service, lag = open_loop_timings(due, sent, loop.time())
+                latencies.append(latency)
+                services.append(service)
+                lags.append(lag)
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(connection_loop(reader, writer) for reader, writer in connections))
+    return loop.time() - start, latencies, services, lags, statuses
+
+
 async def _ws_open(port: int, host: str, cookie: str):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     key = base64.b64encode(os.urandom(16)).decode()
@@ -222,6 +301,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--deliveries", type=int, default=3000)
         parser.add_argument("--concurrency", type=int, default=32)
+        parser.add_argument(
+            "--rate",
+            type=float,
+            default=0,
+            help="Open loop: send the deliveries at this fixed rate per second, spread over the connections, "
+            "and time each from when it was due (default: closed loop, each connection as fast as it can).",
+        )
         parser.add_argument("--samples", type=int, default=40, help="Inbound-to-inbox timings.")
         parser.add_argument(
             "--url", default="", help="A running server (http://127.0.0.1:8000); default: start one (--server)."
@@ -254,6 +340,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["deliveries"] < 1 or options["concurrency"] < 1:
             raise CommandError("--deliveries and --concurrency must be positive.")
+        if options["rate"] < 0:
+            raise CommandError("--rate must be positive (0: closed loop).")
         connection.set_schema_to_public()
         public, _ = Tenant.objects.get_or_create(schema_name="public", defaults={"name": "Public", "slug": "public"})
         Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True})
@@ -413,7 +501,19 @@ class Command(BaseCommand):
         store_ms = self._store_cost(number_id, secret)
         # The load generator runs on uvloop: it shares the two cores with the server it measures, and the
         # less it takes, the less it weighs on the figures (the providers' own servers send the real load).
-        seconds, latencies, statuses = uvloop.run(_load(ports, host, bodies, secret, options["concurrency"]))
+        open_loop = {}
+        if options["rate"]:
+            seconds, latencies, services, lags, statuses = uvloop.run(
+                _load_open(ports, host, bodies, secret, options["concurrency"], options["rate"])
+            )
+            open_loop = {
+                "rate_asked": options["rate"],
+                "service_ms": latency_summary(services),  # from the actual send, for comparison
+                "send_lag_ms": latency_summary(lags),  # how late the generator sent (no free connection, CPU)
+                "sent_late_over_5ms": sum(1 for lag in lags if lag > 0.005),
+            }
+        else:
+            seconds, latencies, statuses = uvloop.run(_load(ports, host, bodies, secret, options["concurrency"]))
         accepted = statuses.get(200, 0)
         started = time.perf_counter()
         deadline = started + options["drain_timeout"]
@@ -438,13 +538,12 @@ class Command(BaseCommand):
             "deliveries": len(bodies),
             "concurrency": options["concurrency"],
             "statuses": statuses,
+            "mode": f"open loop at {options['rate']:g}/s" if options["rate"] else "closed loop",
             "accepted_per_second": round(accepted / seconds, 1),
             "store_only_ms_per_delivery": store_ms,
-            "latency_ms": {
-                "p50": percentile(latencies, 0.5),
-                "p99": percentile(latencies, 0.99),
-                "max": percentile(latencies, 1),
-            },
+            # open loop: from when each delivery was due; closed loop: from its send
+            "latency_ms": latency_summary(latencies),
+            **({"open_loop": open_loop} if open_loop else {}),
             "processing": {
                 "processed": processed,
                 "seconds_after_load": round(drained, 2),

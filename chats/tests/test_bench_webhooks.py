@@ -1,0 +1,29 @@
+"""The webhook bench's open-loop arithmetic: when each delivery is due, and latency counted from then."""
+
+from __future__ import annotations
+
+import pytest
+
+from chats.management.commands.bench_webhooks import latency_summary, open_loop_timings, send_offsets
+
+
+def test_deliveries_are_due_evenly_spaced_at_the_rate():
+    assert send_offsets(5, 500) == pytest.approx([0, 0.002, 0.004, 0.006, 0.008])
+    assert send_offsets(3000, 500)[-1] == pytest.approx(5.998)  # 3,000 at 500/s take six seconds
+    assert send_offsets(0, 500) == []
+    with pytest.raises(ValueError, match="positive"):
+        send_offsets(10, 0)
+
+
+def test_a_delivery_that_waited_for_a_free_connection_has_the_wait_in_its_latency():
+    # Due at 10 ms, sent at 30 ms (every connection was busy), answered at 35 ms.
+    latency, service, lag = open_loop_timings(due=0.010, sent=0.030, answered=0.035)
+    assert (latency, service, lag) == pytest.approx((0.025, 0.005, 0.020))
+    # Sent on time: the latency is the service time.
+    assert open_loop_timings(due=1.0, sent=1.0, answered=1.004) == pytest.approx((0.004, 0.004, 0.0))
+
+
+def test_the_summary_reports_percentiles_and_max_in_milliseconds():
+    values = [n / 1000 for n in range(1, 101)]  # 1 ms .. 100 ms
+    assert latency_summary(values) == {"p50": 51.0, "p95": 95.0, "p99": 99.0, "max": 100.0}
+    assert latency_summary([]) == {"p50": None, "p95": None, "p99": None, "max": None}
