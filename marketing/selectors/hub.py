@@ -1,13 +1,15 @@
-"""The marketing hub's figures over a date range: six queries whatever the number of campaigns, ads,
+"""The marketing hub's figures over a date range: five queries whatever the number of campaigns, ads,
 days or leads, reading the tables the triggers of marketing.rollups keep (issue 11, Speed) rather than the
-period's insight rows and leads:
+period's insight rows and leads; the rows per campaign / ad set / ad are joined, sorted and cut to a page in
+SQL, so Python only sees the page:
 - spend per campaign / ad set: whole months from the monthly buckets, the days at the range's edges from
   the daily buckets; per ad: whole months and then whole weeks from its monthly and weekly buckets, the
   few days left from the insights themselves (their covering index); the chart's daily spend from the
   account-wide daily buckets;
 - leads: per day from daily buckets, per seller and per campaign from monthly buckets plus the edge
   days' `LeadFact` rows (one narrow row per attributed lead), per ad set and ad from the period's
-  `LeadFact` rows; all in one query.
+  `LeadFact` rows; per object in the rows' query, per seller and day in another; the totals are the
+  sellers' sums and the spend per currency the sum of the chart's days.
 
 Definitions (the leads of a period are those created in it, in the company's time zone, attributed to a
 Meta campaign; what happened to them since counts for the period they came in):
@@ -108,6 +110,13 @@ class Hub:
     rows: list[Figures]
     sellers: list[Figures]
     series: dict = field(default_factory=dict)
+    row_count: int = 0  # rows over all pages
+    page: int = 1
+    per_page: int | None = None  # None: `rows` holds them all
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.row_count // self.per_page)) if self.per_page else 1
 
     @property
     def mixed_currencies(self) -> bool:
@@ -170,42 +179,38 @@ def week_split(date_from: date, date_to: date) -> tuple[tuple[date, date] | None
     return (first, last_sunday - timedelta(days=6)), edges
 
 
-def _spend_per_object(level: str, date_from: date, date_to: date) -> dict[int, dict]:
-    """{object pk: {currency, spend, impressions, clicks}} for the level over the range (one query): whole
-    months from the monthly buckets; the edges from the daily buckets, or per ad from the weekly buckets
-    and the insights of the days left."""
+def _spend_parts(level: str, date_from: date, date_to: date, params: dict) -> str:
+    """The `UNION ALL` of (object id, currency, spend, impressions, clicks) rows whose sums per object are its
+    figures over the range: whole months from the monthly buckets; the edges from the daily buckets, or per
+    ad from the weekly buckets and the insights of the days left. Adds its values to `params`."""
     months, edges = month_split(date_from, date_to)
     bucket = (
         "SELECT object_id, currency, spend, impressions, clicks FROM marketing_insightrollup"
-        " WHERE level = %s AND grain = %s AND date >= %s AND date <= %s"
+        " WHERE level = %(level)s AND grain = '{grain}' AND date >= %({name}_from)s AND date <= %({name}_to)s"
     )
-    parts, params = [], []
+    raw = (
+        "SELECT ad_id, currency, spend, impressions, clicks FROM marketing_insight"
+        " WHERE date >= %({name}_from)s AND date <= %({name}_to)s"
+    )
+    parts = []
+    params["level"] = level
+
+    def part(template: str, grain: str, name: str, span: tuple[date, date]) -> None:
+        parts.append(template.format(grain=grain, name=name))
+        params[f"{name}_from"], params[f"{name}_to"] = span
+
     if months:
-        parts.append(bucket)
-        params += [level, "m", *months]
-    for a, b in edges:
-        if level == "ad":
-            weeks, days = week_split(a, b)
-            if weeks:
-                parts.append(bucket)
-                params += [level, "w", *weeks]
-            for c, d in days:
-                parts.append(
-                    "SELECT ad_id, currency, spend, impressions, clicks FROM marketing_insight"
-                    " WHERE date >= %s AND date <= %s"
-                )
-                params += [c, d]
-        else:
-            parts.append(bucket)
-            params += [level, "d", a, b]
-    union = " UNION ALL ".join(parts)
-    sql = f"SELECT object_id, currency, sum(spend), sum(impressions), sum(clicks) FROM ({union}) AS part (object_id, currency, spend, impressions, clicks) GROUP BY 1, 2"  # noqa: S608, E501 (constant parts, values as parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {
-            pk: {"currency": currency, "spend": spend, "impressions": int(impressions), "clicks": int(clicks)}
-            for pk, currency, spend, impressions, clicks in cursor.fetchall()
-        }
+        part(bucket, "m", "months", months)
+    for n, edge in enumerate(edges):
+        if level != "ad":
+            part(bucket, "d", f"edge{n}", edge)
+            continue
+        weeks, days = week_split(*edge)
+        if weeks:
+            part(bucket, "w", f"weeks{n}", weeks)
+        for k, span in enumerate(days):
+            part(raw, "", f"days{n}_{k}", span)
+    return " UNION ALL ".join(parts)
 
 
 def _spend_per_day(date_from: date, date_to: date) -> list[dict]:
@@ -218,14 +223,25 @@ def _spend_per_day(date_from: date, date_to: date) -> list[dict]:
         return [{"date": day, "currency": currency, "spend": spend} for day, currency, spend in cursor.fetchall()]
 
 
-def _lead_groups(level: str, date_from: date, date_to: date, won: list[int], reached: list[int], history: bool):
-    """The period's leads counted per object of the level, per seller and per day, in one query:
-    ({key: metrics}, [seller metrics], [day metrics]). Per campaign, whole months come from the monthly
-    buckets and the edge days from the lead rows; per ad set and ad, from the lead rows (per month and ad
-    there are about as many buckets as leads); per seller, from the monthly and edge days' buckets; per
-    day, from the daily buckets."""
+def _metrics(history: bool) -> str:
+    """Leads, opportunities, won deals and won revenue summed over rows (…, stage_id, stages, n, value)."""
+    opportunity = "stages && %(reached)s::bigint[]" if history else "stage_id = ANY(%(reached)s::bigint[])"
+    is_won = "stage_id = ANY(%(won)s::bigint[])"
+    return (
+        f"sum(n) AS leads, coalesce(sum(n) FILTER (WHERE {opportunity}), 0) AS opportunities,"
+        f" coalesce(sum(n) FILTER (WHERE {is_won}), 0) AS won,"
+        f" coalesce(sum(value) FILTER (WHERE {is_won}), 0) AS revenue"
+    )
+
+
+def _lead_parts(level: str, date_from: date, date_to: date, params: dict) -> tuple[str, str, str]:
+    """The `UNION ALL`s of (key, stage_id, stages, n, value) rows that hold the period's leads per object of
+    the level, per seller and per day (every attributed lead falls in one row of each). Per campaign,
+    whole months come from the monthly buckets and the edge days from the lead rows; per ad set and ad,
+    from the lead rows (per month and ad there are about as many buckets as leads); per seller, from the
+    monthly and edge days' buckets; per day, from the daily buckets. Adds its values to `params`."""
     key = _FACT_KEY[level]
-    params = {"reached": reached, "won": won, "date_from": date_from, "date_to": date_to}
+    params.update(date_from=date_from, date_to=date_to)
     months, edges = month_split(date_from, date_to)
     if months:
         params.update(month_from=months[0], month_to=months[1])
@@ -248,33 +264,31 @@ def _lead_groups(level: str, date_from: date, date_to: date, won: list[int], rea
     else:
         sellers = [seller + "grain = 'd' AND " + whole.format(column="date")]
     days = bucket.format(what="date", level="day") + "grain = 'd' AND " + whole.format(column="date")
-    opportunity = "stages && %(reached)s::bigint[]" if history else "stage_id = ANY(%(reached)s::bigint[])"
-    is_won = "stage_id = ANY(%(won)s::bigint[])"
-    metrics = (
-        f"sum(n), coalesce(sum(n) FILTER (WHERE {opportunity}), 0), coalesce(sum(n) FILTER (WHERE {is_won}), 0),"
-        f" coalesce(sum(value) FILTER (WHERE {is_won}), 0)"
-    )
-    union, seller_union = " UNION ALL ".join(parts), " UNION ALL ".join(sellers)
+    return " UNION ALL ".join(parts), " UNION ALL ".join(sellers), days
+
+
+def _seller_and_day_groups(level, date_from, date_to, won: list[int], reached: list[int], history: bool):
+    """The period's leads per seller and per day of creation, in one query: ([seller metrics], [day
+    metrics])."""
+    params = {"reached": reached, "won": won}
+    _objects, sellers, days = _lead_parts(level, date_from, date_to, params)
+    metrics = _metrics(history)
     sql = f"""
-        WITH obj (key, stage_id, stages, n, value) AS ({union}),
-             seller (seller_id, stage_id, stages, n, value) AS ({seller_union}),
+        WITH seller (seller_id, stage_id, stages, n, value) AS ({sellers}),
              day (date, stage_id, stages, n, value) AS ({days})
-        SELECT 1, key, NULL::bigint, NULL::date, {metrics} FROM obj GROUP BY key
-        UNION ALL SELECT 2, NULL, seller_id, NULL, {metrics} FROM seller GROUP BY seller_id
-        UNION ALL SELECT 3, NULL, NULL, date, {metrics} FROM day GROUP BY date
+        SELECT 2, seller_id, NULL::date, {metrics} FROM seller GROUP BY seller_id
+        UNION ALL SELECT 3, NULL, date, {metrics} FROM day GROUP BY date
     """  # noqa: S608 (constant parts, values as parameters)
-    by_key, by_seller, by_day = {}, [], []
+    by_seller, by_day = [], []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for group, obj, seller_id, day, leads, opportunities, won_count, revenue in cursor.fetchall():
+        for group, seller_id, day, leads, opportunities, won_count, revenue in cursor.fetchall():
             figures = {"leads": leads, "opportunities": opportunities, "won": won_count, "revenue": revenue}
-            if group == 1:
-                by_key[obj] = figures
-            elif group == 2:
+            if group == 2:
                 by_seller.append({"seller_id": seller_id or None, **figures})
             else:
                 by_day.append({"day": day, **figures})
-    return by_key, by_seller, by_day
+    return by_seller, by_day
 
 
 _OBJECTS = {
@@ -285,16 +299,86 @@ _OBJECTS = {
     " JOIN marketing_adset AS p ON p.id = o.adset_id",
 }
 
+# The columns the rows can be sorted by (the query string's `sort`, "-" first for descending), as SQL over
+# the `row` relation of _object_rows. ROI, cost per lead and per won deal are sorted by their exact value
+# and those without one ("—") come last either way.
+SORTS = {
+    "name": 'lower(name) COLLATE "C"',
+    "spend": "spend",
+    "clicks": "clicks",
+    "leads": "leads",
+    "opportunities": "opportunities",
+    "won": "won",
+    "revenue": "revenue",
+    "roi": "CASE WHEN spend <> 0 AND currency IN ('', %(company)s) THEN (revenue - spend) / spend END",
+    "cpl": "spend / NULLIF(leads, 0)",
+    "cpa": "spend / NULLIF(won, 0)",
+}
+DEFAULT_SORT = "-spend"
+# Ties (and the default order): biggest spend first, then most leads, then by name; the key makes pages
+# stable.
+_TIES = 'spend DESC, leads DESC, lower(name) COLLATE "C", key, currency'
 
-def _objects(level: str, pks: list[int], meta_ids: list[str]) -> list[tuple]:
-    """(pk, meta id, name, status, parent name) of the level's objects that spent or brought leads (two
-    array parameters, however many)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{_OBJECTS[level]} WHERE o.id = ANY(%s::bigint[]) OR o.meta_id = ANY(%s::text[])",
-            [pks, meta_ids],
+
+def sort_choice(value: str) -> str:
+    """`value` if it names a sortable column ("roi", "-spend"), else the default order."""
+    return value if value.removeprefix("-") in SORTS else DEFAULT_SORT
+
+
+def _object_rows(
+    *, level, date_from, date_to, won, reached, history, company_currency, sort, page, per_page
+) -> tuple[list[tuple], int, int]:
+    """One page of the level's objects that spent or brought leads in the period, with their figures, in
+    one query: spend summed from the buckets, leads from the lead rows or buckets, joined to the objects'
+    names (leads naming an object not synced yet get a row of their own, named by its Meta id), ranked in
+    the chosen order and cut to the page (the last one when `page` is past it). Returns (rows, the number
+    of rows over all pages, the page's number)."""
+    params: dict = {"reached": reached, "won": won, "company": company_currency}
+    spend = _spend_parts(level, date_from, date_to, params)
+    got, _sellers, _days = _lead_parts(level, date_from, date_to, params)
+    column = sort_choice(sort)
+    direction = "DESC" if column.startswith("-") else "ASC"
+    order = f"{SORTS[column.removeprefix('-')]} {direction} NULLS LAST, {_TIES}"
+    params.update(page=max(page, 1), per_page=per_page or 2**31 - 1)
+    objects = _OBJECTS[level]
+    sql = f"""
+        WITH spend AS (
+            SELECT object_id, currency, sum(spend) AS spend, sum(impressions)::bigint AS impressions,
+                   sum(clicks)::bigint AS clicks
+              FROM ({spend}) AS part (object_id, currency, spend, impressions, clicks) GROUP BY 1, 2
+        ), got AS (
+            SELECT key, {_metrics(history)} FROM ({got}) AS part (key, stage_id, stages, n, value) GROUP BY key
+        ), object (id, meta_id, name, status, parent) AS ({objects}
+        ), row AS (
+            SELECT o.meta_id AS key, o.name, o.status, o.parent, coalesce(s.currency, '') AS currency,
+                   coalesce(s.spend, 0) AS spend, coalesce(s.impressions, 0) AS impressions,
+                   coalesce(s.clicks, 0) AS clicks, coalesce(g.leads, 0) AS leads,
+                   coalesce(g.opportunities, 0) AS opportunities, coalesce(g.won, 0) AS won,
+                   coalesce(g.revenue, 0) AS revenue
+              FROM object AS o LEFT JOIN spend AS s ON s.object_id = o.id LEFT JOIN got AS g ON g.key = o.meta_id
+             WHERE s.object_id IS NOT NULL OR g.key IS NOT NULL
+            UNION ALL
+            SELECT g.key, g.key, '', '', '', 0, 0, 0, g.leads, g.opportunities, g.won, g.revenue
+              FROM got AS g
+             WHERE g.key <> '' AND NOT EXISTS (SELECT FROM object AS o WHERE o.meta_id = g.key)
+        ), ranked AS (
+            SELECT row.*, row_number() OVER (ORDER BY {order}) AS n, count(*) OVER () AS total FROM row
+        ), shown AS (
+            SELECT ranked.*, least(%(page)s, greatest(ceil(total / %(per_page)s::numeric)::int, 1)) AS page
+              FROM ranked
         )
-        return cursor.fetchall()
+        SELECT key, name, status, parent, currency, spend, impressions, clicks, leads, opportunities, won,
+               revenue, total, page
+          FROM shown
+         WHERE n > (page - 1)::bigint * %(per_page)s AND n <= page::bigint * %(per_page)s
+         ORDER BY n
+    """  # noqa: S608 (constant parts, values as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return [], 0, 1
+    return [row[:12] for row in rows], rows[0][12], rows[0][13]
 
 
 def hub(
@@ -304,63 +388,38 @@ def hub(
     date_to: date,
     level: str = "campaign",
     opportunity_stage: Stage | None = None,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    per_page: int | None = None,
 ) -> Hub:
-    """The hub's figures (six queries whatever the volume). Lead days are the company's time zone's."""
+    """The hub's figures (five queries whatever the volume). Lead days are the company's time zone's.
+    `rows` holds page `page` of `per_page` rows in the `sort` order (see SORTS; every row when `per_page`
+    is None); `row_count` counts them over all pages; the totals cover every row."""
     level = level if level in LEVELS else "campaign"
     company_currency = tenant.currency
     won_ids, reached_ids, history = stage_sets(opportunity_stage)  # 1
 
-    # 2. spend per object of the level (an object spends in its ad account's currency); the totals per
-    # currency are summed from these rows rather than read again
-    spend_rows = _spend_per_object(level, date_from, date_to)
+    # 2. one page of the level's objects: spend per object (an object spends in its ad account's currency)
+    # joined to its leads, ranked and cut in SQL
+    found, row_count, page = _object_rows(
+        level=level, date_from=date_from, date_to=date_to, won=won_ids, reached=reached_ids, history=history,
+        company_currency=company_currency, sort=sort, page=page, per_page=per_page,
+    )  # fmt: skip
+    columns = ("key", "name", "status", "parent", "currency", "spend", "impressions", "clicks", "leads",
+               "opportunities", "won", "revenue")  # fmt: skip
+    rows = [Figures(**dict(zip(columns, row, strict=True)), company_currency=company_currency) for row in found]
+    # 3. leads per seller and per day (every attributed lead falls in one group of each: the totals are the
+    # sellers' sum)
+    seller_rows, lead_days = _seller_and_day_groups(level, date_from, date_to, won_ids, reached_ids, history)
+    # 4. spend per day for the chart, per currency; the spend per currency is their sum
+    spend_days = _spend_per_day(date_from, date_to)
     spend_by_currency: dict[str, Decimal] = {}
-    for row in spend_rows.values():
+    for row in spend_days:
         spend_by_currency[row["currency"]] = spend_by_currency.get(row["currency"], Decimal("0")) + row["spend"]
     spend_by_currency = dict(sorted(spend_by_currency.items()))
-    # 3. leads per object, per seller and per day (every attributed lead falls in one group of each)
-    lead_rows, seller_rows, lead_days = _lead_groups(level, date_from, date_to, won_ids, reached_ids, history)
-    # 4. names of the objects that spent or brought leads (meta ids are what leads carry)
-    rows = []
-    seen_meta = set()
-    for pk, meta_id, name, status, parent in _objects(level, list(spend_rows), list(lead_rows)):
-        spent = spend_rows.get(pk, {})
-        got = lead_rows.get(meta_id, {})
-        seen_meta.add(meta_id)
-        rows.append(
-            Figures(
-                key=meta_id,
-                name=name,
-                status=status,
-                parent=parent,
-                currency=spent.get("currency", ""),
-                spend=spent.get("spend") or Decimal("0"),
-                impressions=spent.get("impressions") or 0,
-                clicks=spent.get("clicks") or 0,
-                leads=got.get("leads", 0),
-                opportunities=got.get("opportunities", 0),
-                won=got.get("won", 0),
-                revenue=got.get("revenue") or Decimal("0"),
-                company_currency=company_currency,
-            )
-        )
-    for meta_id, got in lead_rows.items():  # leads naming an object not synced (yet)
-        if meta_id and meta_id not in seen_meta:
-            rows.append(
-                Figures(
-                    key=meta_id,
-                    name=meta_id,
-                    leads=got["leads"],
-                    opportunities=got["opportunities"],
-                    won=got["won"],
-                    revenue=got["revenue"] or Decimal("0"),
-                    company_currency=company_currency,
-                )
-            )
-    rows.sort(key=lambda r: (-r.spend, -r.leads, r.name.lower()))
 
     totals = {
-        name: sum((row[name] or 0) for row in lead_rows.values())
-        for name in ("leads", "opportunities", "won", "revenue")
+        name: sum((row[name] or 0) for row in seller_rows) for name in ("leads", "opportunities", "won", "revenue")
     }
     single = next(iter(spend_by_currency)) if len(spend_by_currency) == 1 else ""
     total = Figures(
@@ -394,8 +453,7 @@ def hub(
     ]
     sellers.sort(key=lambda r: (-r.revenue, -r.won, -r.leads, r.name.lower()))
 
-    # 6. over time: spend per day (per currency); leads / won per day of creation came with step 3
-    series = _series(date_from, date_to, _spend_per_day(date_from, date_to), sorted(lead_days, key=lambda r: r["day"]))
+    series = _series(date_from, date_to, spend_days, sorted(lead_days, key=lambda r: r["day"]))
     return Hub(
         date_from=date_from,
         date_to=date_to,
@@ -406,6 +464,9 @@ def hub(
         rows=rows,
         sellers=sellers,
         series=series,
+        row_count=row_count,
+        page=page,
+        per_page=per_page,
     )
 
 
