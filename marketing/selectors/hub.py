@@ -223,13 +223,15 @@ def _spend_per_day(date_from: date, date_to: date) -> list[dict]:
         return [{"date": day, "currency": currency, "spend": spend} for day, currency, spend in cursor.fetchall()]
 
 
-def _metrics(history: bool) -> str:
-    """Leads, opportunities, won deals and won revenue summed over rows (…, stage_id, stages, n, value)."""
+def _metrics(history: bool, *, per_lead: bool = False) -> str:
+    """Leads, opportunities, won deals and won revenue summed over rows (…, stage_id, stages, n, value), or
+    counted over `LeadFact` rows (one per lead) when `per_lead`."""
     opportunity = "stages && %(reached)s::bigint[]" if history else "stage_id = ANY(%(reached)s::bigint[])"
     is_won = "stage_id = ANY(%(won)s::bigint[])"
+    n = "count(*)" if per_lead else "sum(n)"
     return (
-        f"sum(n) AS leads, coalesce(sum(n) FILTER (WHERE {opportunity}), 0) AS opportunities,"
-        f" coalesce(sum(n) FILTER (WHERE {is_won}), 0) AS won,"
+        f"{n} AS leads, coalesce({n} FILTER (WHERE {opportunity}), 0) AS opportunities,"
+        f" coalesce({n} FILTER (WHERE {is_won}), 0) AS won,"
         f" coalesce(sum(value) FILTER (WHERE {is_won}), 0) AS revenue"
     )
 
@@ -256,7 +258,7 @@ def _lead_parts(level: str, date_from: date, date_to: date, params: dict) -> tup
         parts = [bucket.format(what="key", level="campaign") + "grain = 'm' AND " + in_months]
         parts += [fact + edge.format(column="day") for edge in at_edges]
     else:
-        parts = [fact + whole.format(column="day")]
+        parts = [fact + whole.format(column="day")]  # (_object_rows counts these rows directly)
     seller = bucket.format(what="seller_id", level="seller")
     if months:
         sellers = [seller + "grain = 'm' AND " + in_months]
@@ -336,6 +338,15 @@ def _object_rows(
     params: dict = {"reached": reached, "won": won, "company": company_currency}
     spend = _spend_parts(level, date_from, date_to, params)
     got, _sellers, _days = _lead_parts(level, date_from, date_to, params)
+    metrics = _metrics(history)
+    got = f"SELECT key, {metrics} FROM ({got}) AS part (key, stage_id, stages, n, value) GROUP BY key"  # noqa: S608 (constant parts)
+    if level != "campaign" or not month_split(date_from, date_to)[0]:
+        # the lead rows alone (one per lead): counted, not summed, which spares a column per row
+        metrics = _metrics(history, per_lead=True)
+        got = (
+            f"SELECT {_FACT_KEY[level]} AS key, {metrics} FROM marketing_leadfact"  # noqa: S608 (constant names)
+            " WHERE day >= %(date_from)s AND day <= %(date_to)s GROUP BY 1"
+        )
     column = sort_choice(sort)
     direction = "DESC" if column.startswith("-") else "ASC"
     order = f"{SORTS[column.removeprefix('-')]} {direction} NULLS LAST, {_TIES}"
@@ -346,8 +357,7 @@ def _object_rows(
             SELECT object_id, currency, sum(spend) AS spend, sum(impressions)::bigint AS impressions,
                    sum(clicks)::bigint AS clicks
               FROM ({spend}) AS part (object_id, currency, spend, impressions, clicks) GROUP BY 1, 2
-        ), got AS (
-            SELECT key, {_metrics(history)} FROM ({got}) AS part (key, stage_id, stages, n, value) GROUP BY key
+        ), got AS ({got}
         ), object (id, meta_id, name, status, parent) AS ({objects}
         ), row AS (
             SELECT o.meta_id AS key, o.name, o.status, o.parent, coalesce(s.currency, '') AS currency,
