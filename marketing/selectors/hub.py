@@ -360,17 +360,15 @@ def _object_rows(
         ), got AS ({got}
         ), object (id, meta_id, name, status, parent) AS ({objects}
         ), row AS (
-            SELECT o.meta_id AS key, o.name, o.status, o.parent, coalesce(s.currency, '') AS currency,
-                   coalesce(s.spend, 0) AS spend, coalesce(s.impressions, 0) AS impressions,
-                   coalesce(s.clicks, 0) AS clicks, coalesce(g.leads, 0) AS leads,
-                   coalesce(g.opportunities, 0) AS opportunities, coalesce(g.won, 0) AS won,
-                   coalesce(g.revenue, 0) AS revenue
-              FROM object AS o LEFT JOIN spend AS s ON s.object_id = o.id LEFT JOIN got AS g ON g.key = o.meta_id
-             WHERE s.object_id IS NOT NULL OR g.key IS NOT NULL
-            UNION ALL
-            SELECT g.key, g.key, '', '', '', 0, 0, 0, g.leads, g.opportunities, g.won, g.revenue
-              FROM got AS g
-             WHERE g.key <> '' AND NOT EXISTS (SELECT FROM object AS o WHERE o.meta_id = g.key)
+            SELECT coalesce(o.meta_id, g.key) AS key, coalesce(o.name, g.key) AS name,
+                   coalesce(o.status, '') AS status, coalesce(o.parent, '') AS parent,
+                   coalesce(s.currency, '') AS currency, coalesce(s.spend, 0) AS spend,
+                   coalesce(s.impressions, 0) AS impressions, coalesce(s.clicks, 0) AS clicks,
+                   coalesce(g.leads, 0) AS leads, coalesce(g.opportunities, 0) AS opportunities,
+                   coalesce(g.won, 0) AS won, coalesce(g.revenue, 0) AS revenue
+              FROM (object AS o LEFT JOIN spend AS s ON s.object_id = o.id)
+                   FULL JOIN got AS g ON g.key = o.meta_id
+             WHERE (s.object_id IS NOT NULL OR g.key IS NOT NULL) AND (o.id IS NOT NULL OR g.key <> '')
         ), ranked AS (
             SELECT row.*, row_number() OVER (ORDER BY {order}) AS n, count(*) OVER () AS total FROM row
         ), shown AS (
