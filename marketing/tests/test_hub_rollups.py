@@ -4,10 +4,11 @@ stage history (a lead that reached the chosen stage or a later one counts, even 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from crm.services.leads import lead_move
 from crm.tests.factories import stage
@@ -188,3 +189,25 @@ def test_rows_are_sorted_and_paged_in_sql_like_the_raw_rows(tenant, busy, sort):
 def test_an_unknown_sort_is_the_default_order(tenant, busy):
     kwargs = {"tenant": tenant, "date_from": DAY - timedelta(days=74), "date_to": DAY, "level": "ad"}
     assert hub(**kwargs, sort="spend; DROP TABLE x").rows == hub(**kwargs).rows == reference_hub(**kwargs).rows
+
+
+def test_leads_naming_an_object_not_synced_get_a_row_of_their_own(tenant, busy):
+    from crm.models import Lead
+    from crm.tests.factories import LeadFactory
+
+    ghosts = [
+        LeadFactory(stage=stage("won"), expected_value=Decimal("70"), meta_campaign_id="ghost-c", source="meta_ads"),
+        LeadFactory(meta_campaign_id="ghost-c", meta_adset_id="ghost-s", meta_ad_id="ghost-a", source="meta_ads"),
+    ]
+    noon = timezone.make_aware(datetime.combine(DAY, time(12)))
+    Lead.objects.filter(pk__in=[g.pk for g in ghosts]).update(created_at=noon)
+    for level, key in (("campaign", "ghost-c"), ("ad", "ghost-a")):
+        kwargs = {"tenant": tenant, "date_from": DAY - timedelta(days=74), "date_to": DAY, "level": level}
+        result = hub(**kwargs)
+        assert result == reference_hub(**kwargs)
+        ghost = [row for row in result.rows if row.key == key]
+        assert [(g.name, g.spend, g.currency, g.leads) for g in ghost] == [
+            (key, 0, "", 2 if level == "campaign" else 1)
+        ]
+        assert "" not in {row.key for row in result.rows}  # the lead with no ad counts in the totals only
+        assert result.total.leads == 62
