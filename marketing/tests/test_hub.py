@@ -214,7 +214,7 @@ def test_the_rows_are_sorted_and_paged(acme, owner, client_for, english):
     shown = [name for name in names if f'<td data-label="Name">{name}<br>' in html]
     assert shown == names[50:]
     assert "Page 2 of 2" in html
-    for page in ("99999999999999999999999", "0", "-1", "x"):  # past the end: the last page; nonsense: the first
+    for page in ("99999999999999999999999", "0", "-1", "x", "²"):  # past the end: the last page; nonsense: the first
         other = client.get("/marketing/", {**dates, "sort": "name", "page": page}).content.decode()
         assert ("Page 2 of 2" if page.startswith("9") else "Page 1 of 2") in other
     assert (

@@ -40,7 +40,7 @@ def hub_view(request):
         level=choice["level"],
         opportunity_stage=choice["stage"],
         sort=sort,
-        page=int(page) if page.isdigit() else 1,
+        page=int(page) if page.isascii() and page.isdigit() else 1,
         per_page=ROWS_PER_PAGE,
     )
     query = {
