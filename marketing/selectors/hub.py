@@ -1,7 +1,7 @@
 """The marketing hub's figures over a date range: five queries whatever the number of campaigns, ads,
 days or leads, reading the tables the triggers of marketing.rollups keep (issue 11, Speed) rather than the
 period's insight rows and leads; the rows per campaign / ad set / ad are joined, sorted and cut to a page in
-SQL, so Python only sees the page:
+SQL (marketing.selectors.hub_sql), so Python only sees the page:
 - spend per campaign / ad set: whole months from the monthly buckets, the days at the range's edges from
   the daily buckets; per ad: whole months and then whole weeks from its monthly and weekly buckets, the
   few days left from the insights themselves (their covering index); the chart's daily spend from the
