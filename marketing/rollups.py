@@ -33,12 +33,21 @@ _APPLY = """
         INSERT INTO marketing_insightrollup AS t
                (level, grain, date, object_id, currency, rows, spend, impressions, clicks)
         SELECT k.level, k.grain, k.period, k.object_id, i.currency,
-               {sign} * count(*), {sign} * sum(i.spend), {sign} * sum(i.impressions), {sign} * sum(i.clicks)
-          FROM {table} AS i, LATERAL {buckets}
-         GROUP BY 1, 2, 3, 4, 5
+               sum({sign}), sum({sign} * i.spend), sum({sign} * i.impressions), sum({sign} * i.clicks)
+          FROM {table}, LATERAL {buckets}
+         GROUP BY 1, 2, 3, 4, 5 {having}
         ON CONFLICT (level, grain, date, object_id, currency) DO UPDATE
            SET rows = t.rows + excluded.rows, spend = t.spend + excluded.spend,
                impressions = t.impressions + excluded.impressions, clicks = t.clicks + excluded.clicks;"""
+
+# An UPDATE's rows, old ones counted -1 and new ones +1, so that each bucket is written once with the net
+# change, and not at all when nothing in it changed (a sync re-reading days whose figures stayed the same).
+_INSIGHT = "date, campaign_id, adset_id, ad_id, currency, spend, impressions, clicks"
+_CHANGES = f"""(SELECT -1, {_INSIGHT} FROM old_rows UNION ALL SELECT 1, {_INSIGHT} FROM new_rows)
+               AS i (sign, {_INSIGHT})"""
+_CHANGED = (
+    "HAVING (sum(i.sign), sum(i.sign * i.spend), sum(i.sign * i.impressions), sum(i.sign * i.clicks)) <> (0, 0, 0, 0)"
+)
 
 # Values the lead's row is made of (`lead` is crm_lead's row, `lead_id` its id); plpgsql and the rebuild
 # share it. The stage ids come from the lead and from its history's created and stage entries.
@@ -71,11 +80,12 @@ FACT_COLUMNS = "lead_id, created_at, day, campaign, adset, ad, seller_id, stage_
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION marketing_rollup_insight() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        {_APPLY.format(sign="-1", table="old_rows", buckets=_BUCKETS.format(i="i"))}
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        {_APPLY.format(sign="1", table="new_rows", buckets=_BUCKETS.format(i="i"))}
+    IF TG_OP = 'DELETE' THEN
+        {_APPLY.format(sign="-1", table="old_rows AS i", buckets=_BUCKETS.format(i="i"), having="")}
+    ELSIF TG_OP = 'INSERT' THEN
+        {_APPLY.format(sign="1", table="new_rows AS i", buckets=_BUCKETS.format(i="i"), having="")}
+    ELSE
+        {_APPLY.format(sign="i.sign", table=_CHANGES, buckets=_BUCKETS.format(i="i"), having=_CHANGED)}
     END IF;
     DELETE FROM marketing_insightrollup WHERE rows = 0;
     RETURN NULL;

@@ -1,13 +1,15 @@
-"""The marketing hub's figures over a date range: six queries whatever the number of campaigns, ads,
+"""The marketing hub's figures over a date range: five queries whatever the number of campaigns, ads,
 days or leads, reading the tables the triggers of marketing.rollups keep (issue 11, Speed) rather than the
-period's insight rows and leads:
+period's insight rows and leads; the rows per campaign / ad set / ad are joined, sorted and cut to a page in
+SQL (marketing.selectors.hub_sql), so Python only sees the page:
 - spend per campaign / ad set: whole months from the monthly buckets, the days at the range's edges from
   the daily buckets; per ad: whole months and then whole weeks from its monthly and weekly buckets, the
   few days left from the insights themselves (their covering index); the chart's daily spend from the
   account-wide daily buckets;
 - leads: per day from daily buckets, per seller and per campaign from monthly buckets plus the edge
   days' `LeadFact` rows (one narrow row per attributed lead), per ad set and ad from the period's
-  `LeadFact` rows; all in one query.
+  `LeadFact` rows; per object in the rows' query, per seller and day in another; the totals are the
+  sellers' sums and the spend per currency the sum of the chart's days.
 
 Definitions (the leads of a period are those created in it, in the company's time zone, attributed to a
 Meta campaign; what happened to them since counts for the period they came in):
@@ -28,16 +30,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from crm.models import Lead, Stage
 from marketing.models import LeadFact
+from marketing.selectors.hub_sql import (  # noqa: F401 (month_split, week_split, SORTS: the module's face)
+    DEFAULT_SORT,
+    LEVELS,
+    SORTS,
+    _object_rows,
+    _seller_and_day_groups,
+    _spend_per_day,
+    month_split,
+    sort_choice,
+    week_split,
+)
 from tenants.models import User
 
-LEVELS = ("campaign", "adset", "ad")
 _LEAD_KEY = {"campaign": "meta_campaign_id", "adset": "meta_adset_id", "ad": "meta_ad_id"}
-_FACT_KEY = {"campaign": "campaign", "adset": "adset", "ad": "ad"}
 CENT = Decimal("0.01")
 
 
@@ -108,6 +118,13 @@ class Hub:
     rows: list[Figures]
     sellers: list[Figures]
     series: dict = field(default_factory=dict)
+    row_count: int = 0  # rows over all pages
+    page: int = 1
+    per_page: int | None = None  # None: `rows` holds them all
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.row_count // self.per_page)) if self.per_page else 1
 
     @property
     def mixed_currencies(self) -> bool:
@@ -142,161 +159,6 @@ def stage_sets(opportunity_stage: Stage | None) -> tuple[list[int], list[int], b
     return won, reached, True
 
 
-def month_split(date_from: date, date_to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-    """The whole months inside [date_from, date_to] (first days of the first and last), and the day ranges
-    left at the edges."""
-    first = date_from if date_from.day == 1 else (date_from.replace(day=28) + timedelta(days=4)).replace(day=1)
-    after = date_to + timedelta(days=1)
-    end = after if after.day == 1 else date_to.replace(day=1)  # exclusive
-    if first >= end:
-        return None, [(date_from, date_to)]
-    edges = [(a, b) for a, b in ((date_from, first - timedelta(days=1)), (end, date_to)) if a <= b]
-    last_month = (end - timedelta(days=1)).replace(day=1)
-    return (first, last_month), edges
-
-
-def week_split(date_from: date, date_to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-    """The whole weeks (Monday to Sunday) inside [date_from, date_to] (their Mondays, first and last), and
-    the day ranges left at the edges."""
-    first = date_from + timedelta(days=(7 - date_from.weekday()) % 7)
-    last_sunday = date_to - timedelta(days=(date_to.weekday() + 1) % 7)
-    if first + timedelta(days=6) > last_sunday:
-        return None, [(date_from, date_to)]
-    edges = [
-        (a, b)
-        for a, b in ((date_from, first - timedelta(days=1)), (last_sunday + timedelta(days=1), date_to))
-        if a <= b
-    ]
-    return (first, last_sunday - timedelta(days=6)), edges
-
-
-def _spend_per_object(level: str, date_from: date, date_to: date) -> dict[int, dict]:
-    """{object pk: {currency, spend, impressions, clicks}} for the level over the range (one query): whole
-    months from the monthly buckets; the edges from the daily buckets, or per ad from the weekly buckets
-    and the insights of the days left."""
-    months, edges = month_split(date_from, date_to)
-    bucket = (
-        "SELECT object_id, currency, spend, impressions, clicks FROM marketing_insightrollup"
-        " WHERE level = %s AND grain = %s AND date >= %s AND date <= %s"
-    )
-    parts, params = [], []
-    if months:
-        parts.append(bucket)
-        params += [level, "m", *months]
-    for a, b in edges:
-        if level == "ad":
-            weeks, days = week_split(a, b)
-            if weeks:
-                parts.append(bucket)
-                params += [level, "w", *weeks]
-            for c, d in days:
-                parts.append(
-                    "SELECT ad_id, currency, spend, impressions, clicks FROM marketing_insight"
-                    " WHERE date >= %s AND date <= %s"
-                )
-                params += [c, d]
-        else:
-            parts.append(bucket)
-            params += [level, "d", a, b]
-    union = " UNION ALL ".join(parts)
-    sql = f"SELECT object_id, currency, sum(spend), sum(impressions), sum(clicks) FROM ({union}) AS part (object_id, currency, spend, impressions, clicks) GROUP BY 1, 2"  # noqa: S608, E501 (constant parts, values as parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {
-            pk: {"currency": currency, "spend": spend, "impressions": int(impressions), "clicks": int(clicks)}
-            for pk, currency, spend, impressions, clicks in cursor.fetchall()
-        }
-
-
-def _spend_per_day(date_from: date, date_to: date) -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT date, currency, spend FROM marketing_insightrollup"
-            " WHERE level = '' AND grain = 'd' AND date >= %s AND date <= %s ORDER BY date, currency",
-            [date_from, date_to],
-        )
-        return [{"date": day, "currency": currency, "spend": spend} for day, currency, spend in cursor.fetchall()]
-
-
-def _lead_groups(level: str, date_from: date, date_to: date, won: list[int], reached: list[int], history: bool):
-    """The period's leads counted per object of the level, per seller and per day, in one query:
-    ({key: metrics}, [seller metrics], [day metrics]). Per campaign, whole months come from the monthly
-    buckets and the edge days from the lead rows; per ad set and ad, from the lead rows (per month and ad
-    there are about as many buckets as leads); per seller, from the monthly and edge days' buckets; per
-    day, from the daily buckets."""
-    key = _FACT_KEY[level]
-    params = {"reached": reached, "won": won, "date_from": date_from, "date_to": date_to}
-    months, edges = month_split(date_from, date_to)
-    if months:
-        params.update(month_from=months[0], month_to=months[1])
-        for n, (a, b) in enumerate(edges):
-            params.update({f"edge{n}_from": a, f"edge{n}_to": b})
-    whole = "{column} >= %(date_from)s AND {column} <= %(date_to)s"
-    in_months = "date >= %(month_from)s AND date <= %(month_to)s"
-    at_edges = [f"{{column}} >= %(edge{n}_from)s AND {{column}} <= %(edge{n}_to)s" for n in range(len(edges))]
-    bucket = "SELECT {what}, stage_id, stages, count, value FROM marketing_leadrollup WHERE level = '{level}' AND "
-    fact = f"SELECT {key}, stage_id, stages, 1, value FROM marketing_leadfact WHERE "  # noqa: S608 (constant names)
-    if level == "campaign" and months:
-        parts = [bucket.format(what="key", level="campaign") + "grain = 'm' AND " + in_months]
-        parts += [fact + edge.format(column="day") for edge in at_edges]
-    else:
-        parts = [fact + whole.format(column="day")]
-    seller = bucket.format(what="seller_id", level="seller")
-    if months:
-        sellers = [seller + "grain = 'm' AND " + in_months]
-        sellers += [seller + "grain = 'd' AND " + edge.format(column="date") for edge in at_edges]
-    else:
-        sellers = [seller + "grain = 'd' AND " + whole.format(column="date")]
-    days = bucket.format(what="date", level="day") + "grain = 'd' AND " + whole.format(column="date")
-    opportunity = "stages && %(reached)s::bigint[]" if history else "stage_id = ANY(%(reached)s::bigint[])"
-    is_won = "stage_id = ANY(%(won)s::bigint[])"
-    metrics = (
-        f"sum(n), coalesce(sum(n) FILTER (WHERE {opportunity}), 0), coalesce(sum(n) FILTER (WHERE {is_won}), 0),"
-        f" coalesce(sum(value) FILTER (WHERE {is_won}), 0)"
-    )
-    union, seller_union = " UNION ALL ".join(parts), " UNION ALL ".join(sellers)
-    sql = f"""
-        WITH obj (key, stage_id, stages, n, value) AS ({union}),
-             seller (seller_id, stage_id, stages, n, value) AS ({seller_union}),
-             day (date, stage_id, stages, n, value) AS ({days})
-        SELECT 1, key, NULL::bigint, NULL::date, {metrics} FROM obj GROUP BY key
-        UNION ALL SELECT 2, NULL, seller_id, NULL, {metrics} FROM seller GROUP BY seller_id
-        UNION ALL SELECT 3, NULL, NULL, date, {metrics} FROM day GROUP BY date
-    """  # noqa: S608 (constant parts, values as parameters)
-    by_key, by_seller, by_day = {}, [], []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for group, obj, seller_id, day, leads, opportunities, won_count, revenue in cursor.fetchall():
-            figures = {"leads": leads, "opportunities": opportunities, "won": won_count, "revenue": revenue}
-            if group == 1:
-                by_key[obj] = figures
-            elif group == 2:
-                by_seller.append({"seller_id": seller_id or None, **figures})
-            else:
-                by_day.append({"day": day, **figures})
-    return by_key, by_seller, by_day
-
-
-_OBJECTS = {
-    "campaign": "SELECT o.id, o.meta_id, o.name, o.status, '' FROM marketing_campaign AS o",
-    "adset": "SELECT o.id, o.meta_id, o.name, o.status, p.name FROM marketing_adset AS o"
-    " JOIN marketing_campaign AS p ON p.id = o.campaign_id",
-    "ad": "SELECT o.id, o.meta_id, o.name, o.status, p.name FROM marketing_ad AS o"
-    " JOIN marketing_adset AS p ON p.id = o.adset_id",
-}
-
-
-def _objects(level: str, pks: list[int], meta_ids: list[str]) -> list[tuple]:
-    """(pk, meta id, name, status, parent name) of the level's objects that spent or brought leads (two
-    array parameters, however many)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{_OBJECTS[level]} WHERE o.id = ANY(%s::bigint[]) OR o.meta_id = ANY(%s::text[])",
-            [pks, meta_ids],
-        )
-        return cursor.fetchall()
-
-
 def hub(
     *,
     tenant,
@@ -304,63 +166,38 @@ def hub(
     date_to: date,
     level: str = "campaign",
     opportunity_stage: Stage | None = None,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    per_page: int | None = None,
 ) -> Hub:
-    """The hub's figures (six queries whatever the volume). Lead days are the company's time zone's."""
+    """The hub's figures (five queries whatever the volume). Lead days are the company's time zone's.
+    `rows` holds page `page` of `per_page` rows in the `sort` order (see SORTS; every row when `per_page`
+    is None); `row_count` counts them over all pages; the totals cover every row."""
     level = level if level in LEVELS else "campaign"
     company_currency = tenant.currency
     won_ids, reached_ids, history = stage_sets(opportunity_stage)  # 1
 
-    # 2. spend per object of the level (an object spends in its ad account's currency); the totals per
-    # currency are summed from these rows rather than read again
-    spend_rows = _spend_per_object(level, date_from, date_to)
+    # 2. one page of the level's objects: spend per object (an object spends in its ad account's currency)
+    # joined to its leads, ranked and cut in SQL
+    found, row_count, page = _object_rows(
+        level=level, date_from=date_from, date_to=date_to, won=won_ids, reached=reached_ids, history=history,
+        company_currency=company_currency, sort=sort, page=page, per_page=per_page,
+    )  # fmt: skip
+    columns = ("key", "name", "status", "parent", "currency", "spend", "impressions", "clicks", "leads",
+               "opportunities", "won", "revenue")  # fmt: skip
+    rows = [Figures(**dict(zip(columns, row, strict=True)), company_currency=company_currency) for row in found]
+    # 3. leads per seller and per day (every attributed lead falls in one group of each: the totals are the
+    # sellers' sum)
+    seller_rows, lead_days = _seller_and_day_groups(level, date_from, date_to, won_ids, reached_ids, history)
+    # 4. spend per day for the chart, per currency; the spend per currency is their sum
+    spend_days = _spend_per_day(date_from, date_to)
     spend_by_currency: dict[str, Decimal] = {}
-    for row in spend_rows.values():
+    for row in spend_days:
         spend_by_currency[row["currency"]] = spend_by_currency.get(row["currency"], Decimal("0")) + row["spend"]
     spend_by_currency = dict(sorted(spend_by_currency.items()))
-    # 3. leads per object, per seller and per day (every attributed lead falls in one group of each)
-    lead_rows, seller_rows, lead_days = _lead_groups(level, date_from, date_to, won_ids, reached_ids, history)
-    # 4. names of the objects that spent or brought leads (meta ids are what leads carry)
-    rows = []
-    seen_meta = set()
-    for pk, meta_id, name, status, parent in _objects(level, list(spend_rows), list(lead_rows)):
-        spent = spend_rows.get(pk, {})
-        got = lead_rows.get(meta_id, {})
-        seen_meta.add(meta_id)
-        rows.append(
-            Figures(
-                key=meta_id,
-                name=name,
-                status=status,
-                parent=parent,
-                currency=spent.get("currency", ""),
-                spend=spent.get("spend") or Decimal("0"),
-                impressions=spent.get("impressions") or 0,
-                clicks=spent.get("clicks") or 0,
-                leads=got.get("leads", 0),
-                opportunities=got.get("opportunities", 0),
-                won=got.get("won", 0),
-                revenue=got.get("revenue") or Decimal("0"),
-                company_currency=company_currency,
-            )
-        )
-    for meta_id, got in lead_rows.items():  # leads naming an object not synced (yet)
-        if meta_id and meta_id not in seen_meta:
-            rows.append(
-                Figures(
-                    key=meta_id,
-                    name=meta_id,
-                    leads=got["leads"],
-                    opportunities=got["opportunities"],
-                    won=got["won"],
-                    revenue=got["revenue"] or Decimal("0"),
-                    company_currency=company_currency,
-                )
-            )
-    rows.sort(key=lambda r: (-r.spend, -r.leads, r.name.lower()))
 
     totals = {
-        name: sum((row[name] or 0) for row in lead_rows.values())
-        for name in ("leads", "opportunities", "won", "revenue")
+        name: sum((row[name] or 0) for row in seller_rows) for name in ("leads", "opportunities", "won", "revenue")
     }
     single = next(iter(spend_by_currency)) if len(spend_by_currency) == 1 else ""
     total = Figures(
@@ -394,8 +231,7 @@ def hub(
     ]
     sellers.sort(key=lambda r: (-r.revenue, -r.won, -r.leads, r.name.lower()))
 
-    # 6. over time: spend per day (per currency); leads / won per day of creation came with step 3
-    series = _series(date_from, date_to, _spend_per_day(date_from, date_to), sorted(lead_days, key=lambda r: r["day"]))
+    series = _series(date_from, date_to, spend_days, sorted(lead_days, key=lambda r: r["day"]))
     return Hub(
         date_from=date_from,
         date_to=date_to,
@@ -406,6 +242,9 @@ def hub(
         rows=rows,
         sellers=sellers,
         series=series,
+        row_count=row_count,
+        page=page,
+        per_page=per_page,
     )
 
 

@@ -164,4 +164,5 @@ def reference_hub(
         rows=rows,
         sellers=sellers,
         series=series,
+        row_count=len(rows),
     )

@@ -201,3 +201,34 @@ def test_another_companys_figures_never_show(acme, globex, globex_owner, client_
     assert f'data-lead="{won.pk}"'.encode() not in drill.content
     # And acme's host refuses globex's owner.
     assert client_for(globex_owner.user, acme).get("/marketing/").status_code == 403
+
+
+def test_the_rows_are_sorted_and_paged(acme, owner, client_for, english):
+    db.set_tenant(acme)
+    ads = world(n_campaigns=1, ads_per_campaign=55, days=1)
+    lead(ads[7], stage_key="won", value="300")
+    client = client_for(owner)
+    dates = {"date_from": "2026-11-01", "date_to": "2026-11-20", "level": "ad"}
+    html = client.get("/marketing/", {**dates, "sort": "name", "page": "2"}).content.decode()
+    names = sorted((ad.name for ad in ads), key=str.lower)
+    shown = [name for name in names if f'<td data-label="Name">{name}<br>' in html]
+    assert shown == names[50:]
+    assert "Page 2 of 2" in html
+    for page in ("99999999999999999999999", "0", "-1", "x", "²"):  # past the end: the last page; nonsense: the first
+        other = client.get("/marketing/", {**dates, "sort": "name", "page": page}).content.decode()
+        assert ("Page 2 of 2" if page.startswith("9") else "Page 1 of 2") in other
+    assert (
+        'aria-sort="ascending"><a href="?date_from=2026-11-01&amp;date_to=2026-11-20&amp;level=ad&amp;sort=-name"'
+        in html
+    )
+    assert 'aria-sort="none"><a href="?date_from=2026-11-01&amp;date_to=2026-11-20&amp;level=ad&amp;sort=-roi"' in html
+    assert "sort=name&page=1" in html  # the previous page keeps the order
+    # sorted by won deals, the ad with the won lead comes first, with its drill-down link
+    html = client.get("/marketing/", {**dates, "sort": "-won"}).content.decode()
+    first = html.index("<tr data-key=")
+    assert html[first:].startswith(f'<tr data-key="{ads[7].meta_id}"')
+    assert f"stage=&amp;level=ad&key={ads[7].meta_id}&metric=won" in html
+    assert (
+        'aria-sort="descending"><a href="?date_from=2026-11-01&amp;date_to=2026-11-20&amp;level=ad&amp;sort=won"'
+        in html
+    )

@@ -4,10 +4,11 @@ stage history (a lead that reached the chosen stage or a later one counts, even 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from crm.services.leads import lead_move
 from crm.tests.factories import stage
@@ -134,3 +135,79 @@ def test_a_reordered_pipeline_is_read_in_its_new_order(tenant, owner):
     contacted.save()
     chosen.save()
     assert hub(tenant=tenant, date_from=DAY, date_to=DAY, opportunity_stage=chosen).total.opportunities == 1
+
+
+def _exact(row, column):
+    """The value a row is sorted by, unrounded (None sorts last either way)."""
+    if column == "name":
+        return row.name.lower()
+    if column == "roi":
+        return (row.revenue - row.spend) / row.spend if row.spend and row.comparable else None
+    if column == "cpl":
+        return row.spend / row.leads if row.leads else None
+    if column == "cpa":
+        return row.spend / row.won if row.won else None
+    return getattr(row, column)
+
+
+def _sorted(rows, sort):
+    column, descending = sort.removeprefix("-"), sort.startswith("-")
+    rows = sorted(rows, key=lambda r: (-r.spend, -r.leads, r.name.lower(), r.key, r.currency))
+    known = sorted(
+        (r for r in rows if _exact(r, column) is not None), key=lambda r: _exact(r, column), reverse=descending
+    )
+    return known + [r for r in rows if _exact(r, column) is None]
+
+
+@pytest.mark.parametrize(
+    "sort", ["-spend", "name", "-name", "roi", "-roi", "cpl", "-cpa", "won", "-revenue", "-clicks"]
+)
+def test_rows_are_sorted_and_paged_in_sql_like_the_raw_rows(tenant, busy, sort):
+    chosen = stage("interested")
+    kwargs = {"tenant": tenant, "date_from": DAY - timedelta(days=74), "date_to": DAY, "opportunity_stage": chosen}
+    for level in ("campaign", "ad"):
+        everything = reference_hub(**kwargs, level=level)
+        expected = _sorted(everything.rows, sort)
+        assert len({_exact(r, sort.removeprefix("-")) for r in expected}) > 1  # the order is not all ties
+        pages = [hub(**kwargs, level=level, sort=sort, page=n, per_page=4) for n in (1, 2, 3, 4)]
+        assert [p.page for p in pages] == [1, 2, 3, 3] if level == "ad" else [1, 1, 1, 1]
+        assert {p.row_count for p in pages} == {len(expected)}
+        if level == "ad":
+            assert [r for p in pages[:3] for r in p.rows] == expected
+            assert pages[3].rows == expected[8:]  # past the end: the last page
+        else:
+            assert pages[0].rows == expected
+        # the totals cover every row, whatever the page
+        for p in pages:
+            assert (p.total, p.spend_by_currency, p.sellers) == (
+                everything.total,
+                everything.spend_by_currency,
+                everything.sellers,
+            )
+
+
+def test_an_unknown_sort_is_the_default_order(tenant, busy):
+    kwargs = {"tenant": tenant, "date_from": DAY - timedelta(days=74), "date_to": DAY, "level": "ad"}
+    assert hub(**kwargs, sort="spend; DROP TABLE x").rows == hub(**kwargs).rows == reference_hub(**kwargs).rows
+
+
+def test_leads_naming_an_object_not_synced_get_a_row_of_their_own(tenant, busy):
+    from crm.models import Lead
+    from crm.tests.factories import LeadFactory
+
+    ghosts = [
+        LeadFactory(stage=stage("won"), expected_value=Decimal("70"), meta_campaign_id="ghost-c", source="meta_ads"),
+        LeadFactory(meta_campaign_id="ghost-c", meta_adset_id="ghost-s", meta_ad_id="ghost-a", source="meta_ads"),
+    ]
+    noon = timezone.make_aware(datetime.combine(DAY, time(12)))
+    Lead.objects.filter(pk__in=[g.pk for g in ghosts]).update(created_at=noon)
+    for level, key in (("campaign", "ghost-c"), ("ad", "ghost-a")):
+        kwargs = {"tenant": tenant, "date_from": DAY - timedelta(days=74), "date_to": DAY, "level": level}
+        result = hub(**kwargs)
+        assert result == reference_hub(**kwargs)
+        ghost = [row for row in result.rows if row.key == key]
+        assert [(g.name, g.spend, g.currency, g.leads) for g in ghost] == [
+            (key, 0, "", 2 if level == "campaign" else 1)
+        ]
+        assert "" not in {row.key for row in result.rows}  # the lead with no ad counts in the totals only
+        assert result.total.leads == 62

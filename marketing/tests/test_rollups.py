@@ -101,6 +101,25 @@ def test_a_rerun_with_nothing_changed_leaves_the_buckets(tenant, connected, grap
     assert rollups_verify() == {}
 
 
+def test_a_rerun_with_nothing_changed_writes_no_bucket(tenant, connected, graph_server):
+    """The re-sync updates every insight row it reads again, but the trigger writes a bucket only when its
+    net change is not zero: the buckets keep their physical row versions (an UPDATE moves a row's ctid)."""
+
+    def versions():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, ctid::text FROM marketing_insightrollup ORDER BY id")
+            return cursor.fetchall()
+
+    company_sync(tenant=tenant, today=graph_server.day)
+    before = versions()
+    assert len(before) > 10
+    company_sync(tenant=tenant, today=graph_server.day, force=True)
+    assert versions() == before
+    Insight.objects.filter(ad__meta_id="a1", date=graph_server.day).update(clicks=F("clicks") + 1)
+    assert versions() != before  # a change does write
+    assert rollups_verify() == {}
+
+
 def test_orm_updates_moves_and_deletes_of_insights(tenant, connected, graph_server):
     company_sync(tenant=tenant, today=graph_server.day)
     row = Insight.objects.get(ad__meta_id="a2")

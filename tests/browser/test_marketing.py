@@ -89,6 +89,11 @@ def test_an_owner_connects_the_sandbox_sees_the_figures_and_drills_into_a_campai
     expect(row).to_contain_text("Spring promotion")
     screenshot(page, "marketing-hub")
 
+    # when she sorts the campaigns by won deals, the one that won comes first
+    page.locator('th a[data-sort="won"]').click()
+    expect(page.locator('th[aria-sort="descending"] a[data-sort="won"]')).to_be_visible()
+    expect(page.locator("[data-testid=hub-rows] tbody tr").first).to_have_attribute("data-key", "2384001")
+
     # when she opens the campaign's leads from its figure
     row.locator('a[data-drill="leads"]').click()
     expect(page.locator(f'tr[data-lead="{won.pk}"]')).to_contain_text("Wanda Won")
