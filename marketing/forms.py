@@ -26,6 +26,11 @@ class HubForm(forms.Form):
     stage = forms.TypedChoiceField(label=_("Opportunity from stage"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, data, *, stages):
+        if data is not None and not data.get("date_from") and not data.get("date_to"):
+            # The first visit shows the range it reports (the last 30 days) in the date fields, not empty ones.
+            data = data.copy()
+            today = timezone.localdate()
+            data["date_from"], data["date_to"] = (today - timedelta(days=29)).isoformat(), today.isoformat()
         super().__init__(data, auto_id="hub_%s")
         self.stages = {stage.pk: stage for stage in stages}
         self.fields["stage"].choices = [("", _("Won only"))] + [

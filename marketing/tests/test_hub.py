@@ -232,3 +232,21 @@ def test_the_rows_are_sorted_and_paged(acme, owner, client_for, english):
         'aria-sort="descending"><a href="?date_from=2026-11-01&amp;date_to=2026-11-20&amp;level=ad&amp;sort=won"'
         in html
     )
+
+
+def test_the_filters_show_the_range_reported_and_keep_the_order(acme, owner, client_for, english):
+    """A first visit reports the last 30 days and its date fields say so; the filter form keeps the order
+    chosen by a column's header."""
+    db.set_tenant(acme)
+    client = client_for(owner)
+    today = timezone.localdate()
+    html = client.get("/marketing/").content.decode()
+    assert f'name="date_from" value="{(today - timedelta(days=29)).isoformat()}"' in html
+    assert f'name="date_to" value="{today.isoformat()}"' in html
+    assert 'name="sort"' not in html
+
+    html = client.get(
+        "/marketing/", {"date_from": "2026-11-01", "date_to": "2026-11-20", "sort": "-won"}
+    ).content.decode()
+    assert 'name="date_from" value="2026-11-01"' in html
+    assert '<input type="hidden" name="sort" value="-won">' in html

@@ -61,6 +61,7 @@ def hub_view(request):
         # Built once: the rows' links differ only in their key and metric.
         "drill": f"{reverse('marketing:drilldown')}?{base_query}&level={figures.level}",
         "sorts": sort_links(params.urlencode(), sort),
+        "sort": sort if request.GET.get("sort") else "",  # kept by the filter form
         **connection_state(),
     }
     return TemplateResponse(request, "marketing/hub.html", context)
