@@ -71,21 +71,19 @@ class LeadRows:
         self.avatars = _Avatars(request)
         self.detail = _url_pattern("crm:lead-detail")
         self.select = gettext("Select %(name)s")
-        self.label = {
-            column: escape(gettext(text))
-            for column, text in (
-                ("name", "Name"),
-                ("phone", "Phone"),
-                ("stage", "Stage"),
-                ("seller", "Seller"),
-                ("source", "Source"),
-                ("score", "Score"),
-                ("next_step", "Next step"),
-                ("value", "Value"),
-                ("last_contact", "Last contact"),
-                ("created", "Created"),
-            )
+        labels = {
+            "name": gettext("Name"),
+            "phone": gettext("Phone"),
+            "stage": gettext("Stage"),
+            "seller": gettext("Seller"),
+            "source": gettext("Source"),
+            "score": gettext("Score"),
+            "next_step": gettext("Next step"),
+            "value": gettext("Value"),
+            "last_contact": gettext("Last contact"),
+            "created": gettext("Created"),
         }
+        self.label = {column: escape(label) for column, label in labels.items()}
         self.unassigned = escape(gettext("Unassigned"))
         self.sources = _choices(Lead.Source.choices)
         self.scores = _choices(Lead.Score.choices)
