@@ -23,6 +23,7 @@ Search matches digits, whatever the format typed (`phone_tokens`)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from django.utils.translation import gettext as _
@@ -121,6 +122,7 @@ def whatsapp_wa_id_to_e164(wa_id: str) -> str:
     return normalize_phone("+" + text, region="")
 
 
+@lru_cache(maxsize=8192)
 def format_international(value: str) -> str:
     """An E.164 number as people read it: '+34 612 34 56 78'. Anything that does not parse stays as is."""
     text = (value or "").strip()

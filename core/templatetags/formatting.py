@@ -26,6 +26,12 @@ def _reader() -> dict[str, str]:
     return {"language": get_language() or formatting.DEFAULT_LANGUAGE, "region": _tenant_value("country")}
 
 
+def page_formatter() -> formatting.Formatter:
+    """The `money` and `short_date` filters' formatting, for the active language and the connection's
+    company, as one object built once (crm.fragments renders a page's rows with it)."""
+    return formatting.Formatter(**_reader(), currency=_tenant_value("currency"))
+
+
 @register.filter
 def money(value, currency: str | None = None) -> str:
     return formatting.money(value, _tenant_value("currency") if currency is None else currency, **_reader())

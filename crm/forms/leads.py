@@ -10,6 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
+from core.forms import Select
 from core.phones import normalize_phone
 from crm.forms.common import seller_choices
 from crm.models import Lead, Stage
@@ -23,11 +24,11 @@ class LeadFilterForm(forms.Form):
     """The list's query string. Anything that does not validate is ignored rather than refused."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=forms.TextInput())
-    stage = forms.TypedChoiceField(label=_("Stage"), required=False, coerce=int, empty_value=None)
-    seller = forms.ChoiceField(label=_("Seller"), required=False)
-    source = forms.ChoiceField(label=_("Source"), required=False)
-    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
-    score = forms.ChoiceField(label=_("Score"), required=False)
+    stage = forms.TypedChoiceField(label=_("Stage"), required=False, coerce=int, empty_value=None, widget=Select)
+    seller = forms.ChoiceField(label=_("Seller"), required=False, widget=Select)
+    source = forms.ChoiceField(label=_("Source"), required=False, widget=Select)
+    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None, widget=Select)
+    score = forms.ChoiceField(label=_("Score"), required=False, widget=Select)
     created_from = forms.DateField(
         label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -230,15 +231,16 @@ class BulkActionForm(forms.Form):
             ("untag", _("Remove tag…")),
             ("move", _("Move to…")),
         ],
+        widget=Select,
     )
-    seller = forms.ChoiceField(label=_("Seller"), required=False)
+    seller = forms.ChoiceField(label=_("Seller"), required=False, widget=Select)
     tag = forms.CharField(
         label=_("Tag"),
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"list": "tag-suggestions", "autocomplete": "off"}),
     )
-    stage = forms.TypedChoiceField(label=_("Stage"), required=False, coerce=int, empty_value=None)
+    stage = forms.TypedChoiceField(label=_("Stage"), required=False, coerce=int, empty_value=None, widget=Select)
     lost_reason = forms.CharField(label=_("Why were they lost?"), required=False, max_length=255)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)

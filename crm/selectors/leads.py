@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 
 from core.phones import digits
 from core.text import words
-from crm.models import SEARCH_VECTOR, Lead, PipelineRollup, Stage, Tag, TimelineEntry
+from crm.models import Lead, PipelineRollup, Stage, Tag, TimelineEntry
 from tenants.models import Membership, Role
 
 # Each sort's column; every one has an index with the id after it (Lead.Meta.indexes), so a page walks an
@@ -57,7 +57,7 @@ def can_edit_lead(*, membership: Membership, lead: Lead) -> bool:
 def search_leads(leads: QuerySet[Lead], query: str) -> QuerySet[Lead]:
     """Name, email or company words by their beginning, accent- and case-insensitive ('nun' finds
     Núñez), or a phone in any format and any run of its digits ('612 34', '+34 612…', '0034…', '5678').
-    Served by the GIN index on the lead's search vector."""
+    Served by the GIN index on the lead's stored search vector."""
     query = (query or "").strip()
     if not query:
         return leads
@@ -70,11 +70,8 @@ def search_leads(leads: QuerySet[Lead], query: str) -> QuerySet[Lead]:
         terms = [f"{word}:*" for word in words(query)]
     if not terms:
         return leads.none()
-    # Terms are [a-z0-9] only (plus our own operators), so the raw query cannot be malformed. An alias, not
-    # an annotation: the vector is compared, never selected (computing it again for each row read is waste).
-    return leads.alias(search_vector=SEARCH_VECTOR).filter(
-        search_vector=SearchQuery(" & ".join(terms), search_type="raw", config="simple")
-    )
+    # Terms are [a-z0-9] only (plus our own operators), so the raw query cannot be malformed.
+    return leads.filter(search_vector=SearchQuery(" & ".join(terms), search_type="raw", config="simple"))
 
 
 @dataclass
@@ -99,14 +96,15 @@ def _day_end(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
-def filter_leads(leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
+def filter_leads(leads: QuerySet[Lead], filters: LeadFilters, *, dense: bool = False) -> QuerySet[Lead]:
+    """`dense`: the search is known to match many leads (see lead_paginator)."""
     leads = search_leads(leads, filters.search)
     if filters.stage_id:
         leads = leads.filter(stage_id=filters.stage_id)
     if filters.seller_id == 0:
         leads = leads.filter(seller__isnull=True)
     elif filters.seller_id:
-        leads = _held_by(leads, filters.seller_id, searching=bool(filters.search.strip()))
+        leads = _held_by(leads, filters.seller_id, searching=bool(filters.search.strip()) and not dense)
     if filters.source:
         leads = leads.filter(source=filters.source)
     if filters.tag_id:
@@ -133,8 +131,13 @@ def sort_leads(leads: QuerySet[Lead], sort: str, *, walk_index: bool = True) -> 
     return leads.order_by(column, "id")
 
 
-def _matching(*, membership: Membership, filters: LeadFilters) -> QuerySet[Lead]:
-    return filter_leads(visible_leads(membership=membership, searching=bool(filters.search.strip())), filters)
+def _matching(*, membership: Membership, filters: LeadFilters, dense: bool = False) -> QuerySet[Lead]:
+    """`dense`: the search matches many leads, so the seller is compared through their index (_held_by):
+    a page then walks the sort's index testing the seller and the search on each lead it passes, a few
+    hundred of them, instead of reading every match of the search and sorting them (50 ms for a seller's
+    one-letter search at 50,000 leads, 0.6 ms walking)."""
+    searching = bool(filters.search.strip()) and not dense
+    return filter_leads(visible_leads(membership=membership, searching=searching), filters, dense=dense)
 
 
 def _rows(leads: QuerySet[Lead], sort: str, *, walk_index: bool = True) -> QuerySet[Lead]:
@@ -237,6 +240,10 @@ def lead_paginator(*, membership: Membership, filters: LeadFilters, per_page: in
             # (As a subquery, `IN (SELECT … LIMIT)`, the planner scans every lead against its hash.)
             page_rows = _rows(Lead.objects.filter(pk__in=first), filters.sort, walk_index=False)
             return CountedPaginator(page_rows, per_page, count=count)
+        if filters.search.strip():
+            # More than COUNT_CAP matches: dense enough that walking the sort's index finds a page quickly,
+            # for a seller too (see _matching).
+            leads = _rows(_matching(membership=membership, filters=filters, dense=True), filters.sort)
     if by_stage:
         leads = StageOrderedLeads(
             leads.select_related(None).select_related("stage", "seller").prefetch_related(None),

@@ -37,30 +37,51 @@ def initials(user) -> str:
     return "".join(part[0] for part in parts[:2]).upper()
 
 
-@register.inclusion_tag("crm/partials/_avatar.html", takes_context=True)
-def avatar(context, user) -> dict:
+@register.simple_tag(takes_context=True)
+def avatar(context, user) -> str:
     """`{% avatar user %}`: the person's initials in their colour, told apart from colleagues with the same
     initials (crm.avatars). Unassigned (None) shows a dash."""
     from crm.avatars import request_avatars, standalone_avatar
+    from crm.fragments import avatar_html
 
     if user is None:
-        return {"avatar": None}
+        return avatar_html(None)
     request = context.get("request")
     known = request_avatars(request) if request is not None else {}
     found = known.get(user.pk) or standalone_avatar(user.pk, getattr(user, "full_name", ""), user.email)
-    return {"avatar": found}
+    return avatar_html(found)
+
+
+def _page_renderer(context, key: str, build):
+    """One renderer per page render (kept at the root of the render context), built on first use."""
+    root = context.render_context.dicts[0]
+    if key not in root:
+        root[key] = build()
+    return root[key]
 
 
 @register.simple_tag(takes_context=True)
-def days_in_stage(context, lead) -> int:
-    """Whole days since the lead entered its stage (`{% days_in_stage lead as days %}`)."""
-    from django.utils import timezone
+def lead_rows(context, leads) -> str:
+    """`{% lead_rows page.object_list %}`: the list's rows with the reader's chosen `columns` (crm.fragments)."""
+    from crm.fragments import LeadRows
 
-    now = context.get("board_now")
-    if now is None:
-        now = context["board_now"] = timezone.now()
-    changed = getattr(lead, "stage_changed_at", None)
-    return max((now - changed).days, 0) if changed else 0
+    rows = _page_renderer(
+        context,
+        "crm_lead_rows",
+        lambda: LeadRows(columns=context.get("columns") or (), request=context.get("request"), now=context.get("now")),
+    )
+    return rows(leads)
+
+
+@register.simple_tag(takes_context=True)
+def board_cards(context, leads, stage) -> str:
+    """`{% board_cards column.cards column.stage %}`: a board column's cards (crm.fragments)."""
+    from crm.fragments import BoardCards
+
+    cards = _page_renderer(
+        context, "crm_board_cards", lambda: BoardCards(request=context.get("request"), now=context.get("board_now"))
+    )
+    return cards(leads, stage)
 
 
 @register.filter

@@ -53,6 +53,32 @@ def test_a_capped_search_still_acts_on_every_match_with_its_true_count(english, 
     assert "Tag 7 leads with “knight”?" in response.content.decode()
 
 
+@pytest.mark.parametrize("sort", ["name", "-created", "stage"])
+def test_a_capped_search_pages_only_the_sellers_own_matches(tenant, owner, seller, make_member, sort, monkeypatch):
+    """Past the cap the seller is compared through their index (the matches are dense): still only theirs,
+    for the seller and for an owner filtering by that seller."""
+    monkeypatch.setattr(lead_selectors, "COUNT_CAP", 2)
+    other = make_member(tenant, Role.SELLER, full_name="Other")
+    batch = LeadFactory.create_batch(3, first_name="Zoe", last_name="Quixote", stage=stage("won"), seller=seller.user)
+    mine = {lead.pk for lead in batch}
+    # Another seller's matches come first in every sort tried (name, newest, stage): a page that ignored the
+    # seller would show them.
+    LeadFactory.create_batch(3, first_name="Abel", last_name="Quixote", stage=stage("new"), seller=other.user)
+    LeadFactory(last_name="Sancho", seller=seller.user)
+
+    as_seller = lead_paginator(membership=seller, filters=LeadFilters(search="quix", sort=sort), per_page=50)
+    filtered = lead_paginator(
+        membership=owner, filters=LeadFilters(search="quix", seller_id=seller.user_id, sort=sort), per_page=50
+    )
+
+    assert as_seller.capped
+    assert filtered.capped
+    assert len(_page_rows(as_seller, 1)) == 2
+    assert set(_page_rows(as_seller, 1)) <= mine
+    assert len(_page_rows(filtered, 1)) == 2
+    assert set(_page_rows(filtered, 1)) <= mine
+
+
 @pytest.mark.parametrize("sort", [*SORTS, *(f"-{sort}" for sort in SORTS)])
 def test_every_sort_pages_in_the_same_order_as_sorting_everything(tenant, owner, make_member, sort):
     ana = make_member(tenant, Role.SELLER, full_name="Ana")
