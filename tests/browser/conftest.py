@@ -36,7 +36,7 @@ from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
 from core import ratelimit
-from core.models import AuditEntry
+from core.models import AuditEntry, Notification
 from crm.models import ImportJob, Lead, Stage, Tag
 from crm.seeding import Person, seed_leads
 from crm.services.leads import lead_create
@@ -308,6 +308,8 @@ class People:
         for schema, mark in audit_marks.items():
             with schema_context(schema):
                 AuditEntry.objects.filter(id__gt=mark).delete()
+                if schema != "public":  # notifications live in the companies' schemas, keyed by user id
+                    Notification.objects.filter(user_id__in=[int(pk) for pk in user_ids]).delete()
         for scope in ("register:ip", "login:ip"):
             ratelimit.reset(scope=scope, identity="127.0.0.1")
         for account in accounts:
