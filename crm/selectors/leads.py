@@ -74,6 +74,13 @@ def search_leads(leads: QuerySet[Lead], query: str) -> QuerySet[Lead]:
     return leads.filter(search_vector=SearchQuery(" & ".join(terms), search_type="raw", config="simple"))
 
 
+def broad_search(query: str) -> bool:
+    """A search whose every word is one or two letters or digits long ('m', 'ma r'): it matches a good part
+    of any company's leads, whatever its size."""
+    terms = words(query or "")
+    return bool(terms) and all(len(term) <= 2 for term in terms)
+
+
 @dataclass
 class LeadFilters:
     search: str = ""
@@ -231,7 +238,13 @@ def lead_paginator(*, membership: Membership, filters: LeadFilters, per_page: in
         count, capped = rows.aggregate(n=Sum("count"))["n"] or 0, False
     else:
         # The count is the ids of the first matches (up to COUNT_CAP + 1 of them), in the same one query.
-        first = list(matching.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+        # A broad search ('m', 'ma') matches a good part of the leads: the seller is then compared through
+        # their index, so PostgreSQL reads leads until it has enough (22 ms for a seller's 'ma' at a
+        # million leads) instead of building the bitmap of every match to test the seller on (122 ms).
+        counted = (
+            _matching(membership=membership, filters=filters, dense=True) if broad_search(filters.search) else matching
+        )
+        first = list(counted.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
         count, capped = min(len(first), COUNT_CAP), len(first) > COUNT_CAP
         if not capped:
             # At most COUNT_CAP leads match: the page is chosen among those ids (primary key lookups), and

@@ -184,3 +184,22 @@ def test_list_queries_with_a_search_and_any_sort_do_not_grow_with_the_matches(
     LeadFactory.create_batch(60, last_name="Quixote", seller=seller.user)
     assert (count(owner), count(seller)) == few
     assert Lead.objects.filter(last_name="Quixote").count() == 63
+
+
+@pytest.mark.parametrize(("search", "broad"), [("q", True), ("qu x", True), ("quix", False), ("612", False)])
+def test_a_sellers_broad_search_is_counted_through_the_sellers_index(tenant, owner, seller, make_member, search,
+                                                                     broad):  # fmt: skip
+    """A one- or two-letter search matches a good part of the leads: its count compares the seller directly
+    (PostgreSQL reads leads until it has enough) instead of through the expression that makes it test the
+    seller on every match; longer searches keep the expression. Either way only the seller's leads count."""
+    other = make_member(tenant, Role.SELLER, full_name="Other")
+    for n, holder in enumerate([seller, seller, other, other, other]):
+        LeadFactory(first_name="Quixote", last_name="Xu", phone=f"+3461200000{n}", seller=holder.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        paginator = lead_paginator(membership=seller, filters=LeadFilters(search=search), per_page=50)
+    count_sql = next(q["sql"] for q in queries.captured_queries if "LIMIT 1001" in q["sql"])
+
+    assert lead_selectors.broad_search(search) is broad
+    assert paginator.count == 2
+    assert ('"seller_id" + 0' not in count_sql) is broad
