@@ -3,7 +3,7 @@ carries the request id the same way, for the logs."""
 
 import os
 
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_process_init
 from kombu import Exchange, Queue
 from tenant_schemas_celery.app import CeleryApp
 
@@ -40,3 +40,11 @@ def use_django_logging(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@worker_process_init.connect
+def _freeze_startup_objects(**_kwargs):
+    """Each worker process, once forked, keeps its start-up objects out of the collector's full passes."""
+    from core.gcfreeze import freeze_after_startup
+
+    freeze_after_startup()
