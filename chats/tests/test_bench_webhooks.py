@@ -27,3 +27,25 @@ def test_the_summary_reports_percentiles_and_max_in_milliseconds():
     values = [n / 1000 for n in range(1, 101)]  # 1 ms .. 100 ms
     assert latency_summary(values) == {"p50": 51.0, "p95": 95.0, "p99": 99.0, "max": 100.0}
     assert latency_summary([]) == {"p50": None, "p95": None, "p99": None, "max": None}
+
+
+def test_the_generators_connection_reads_answers_split_anywhere():
+    """The open-loop generator's bare protocol reads each answer once complete, however TCP splits it, and
+    keeps what follows for the next one."""
+    import asyncio
+
+    from chats.management.commands.bench_webhooks import _Connection
+
+    async def play():
+        answers = []
+        connection = _Connection(lambda conn, status: answers.append(status))
+        first = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}'
+        second = b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n"
+        stream = first + second
+        for cut in (5, 40, 78, 80):
+            connection.data_received(stream[:cut])
+            stream = stream[cut:]
+        connection.data_received(stream)
+        return answers, connection.buffer
+
+    assert asyncio.run(play()) == ([200, 403], b"")
