@@ -284,7 +284,9 @@ def merged_into(*, lead_id: int) -> int | None:
 
 
 def lead_timeline(*, lead: Lead) -> QuerySet[TimelineEntry]:
-    return TimelineEntry.objects.filter(lead=lead).select_related("actor").order_by("-created_at", "-id")
+    # No join to the actor: the history shows the name recorded with the entry (`actor_label`) and compares
+    # `actor_id`, so the user rows were read for nothing.
+    return TimelineEntry.objects.filter(lead=lead).order_by("-created_at", "-id")
 
 
 def stages() -> list[Stage]:
