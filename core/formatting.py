@@ -127,9 +127,17 @@ def datetime(value, *, language: str, region: str = "", length: str = "short") -
     return format_datetime(local, format=length, tzinfo=local.tzinfo, locale=locale_for(language, region))
 
 
+@lru_cache(maxsize=4096)
+def _datetime(moment: dt.datetime, length: str, locale: Locale) -> str:
+    # Cached like _date, keyed on the naive local time: two aware moments that are the same instant in
+    # different zones compare equal, and would share a text that shows different clocks.
+    return format_datetime(moment, format=length, locale=locale)
+
+
 class Formatter:
-    """money() and date() for one reader and company, the locale found once: what a page showing many
-    amounts and dates (the lead list, the board) builds once instead of per value."""
+    """money(), date() and datetime() for one reader and company, the locale found once: what a page
+    showing many amounts and dates (the lead list, the board, a lead's history) builds once instead of per
+    value."""
 
     def __init__(self, *, language: str, region: str = "", currency: str = ""):
         self.locale = locale_for(language, region)
@@ -144,6 +152,15 @@ class Formatter:
             return ""
         local = _local(value)
         return _date(local.date() if isinstance(local, dt.datetime) else local, "short", self.locale)
+
+    def datetime(self, value) -> str:
+        """What datetime() writes (short): the moment in the current time zone."""
+        if not isinstance(value, dt.datetime):
+            return ""
+        local = _local(value)
+        if local.tzinfo is None:
+            return format_datetime(local, format="short", locale=self.locale)
+        return _datetime(local.replace(tzinfo=None, microsecond=0), "short", self.locale)
 
 
 @lru_cache(maxsize=1)

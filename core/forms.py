@@ -46,6 +46,75 @@ class Select(forms.Select):
         return SafeString("".join(parts))
 
 
+def _input(widget: dict) -> str:
+    """django/forms/widgets/input.html."""
+    value = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
+    return (
+        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+        f"{value}{_attrs(widget['attrs'])}>\n"
+    )
+
+
+class TextInput(forms.TextInput):
+    """Django's TextInput with the same markup, written without its two templates (see Select)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return SafeString(_input(self.get_context(name, value, attrs)["widget"]))
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """Django's DateTimeInput with the same markup, written without its three templates."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return SafeString(_input(self.get_context(name, value, attrs)["widget"]))
+
+
+class Textarea(forms.Textarea):
+    """Django's Textarea with the same markup, written without its two templates."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        text = conditional_escape(widget["value"]) if widget["value"] else ""
+        return SafeString(
+            f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{text}</textarea>\n'
+        )
+
+
+class ClearableFileInput(forms.ClearableFileInput):
+    """Django's ClearableFileInput with the same markup when no file is there yet (a form that uploads one),
+    written without its two templates; with a current file, Django's templates."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        if widget["is_initial"]:
+            return super().render(name, value, attrs, renderer)
+        return SafeString(
+            f'\n<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+            f"{_attrs(widget['attrs'])}>\n"
+        )
+
+
+def form_fields(form) -> SafeString:
+    """What templates/partials/_form.html writes for `form` (its errors, hidden fields, then each visible
+    field in a `.field` box with its label, help and errors), without a template: `{% form_fields form %}`
+    (core_forms) where a page renders several forms and the include's loops show up in its time."""
+    parts = []
+    errors = form.non_field_errors()
+    if errors:
+        items = "".join(f"<p>{conditional_escape(error)}</p>" for error in errors)
+        parts.append(f'<div class="form-errors" role="alert">{items}</div>')
+    parts.extend(str(field) for field in form.hidden_fields())
+    for field in form.visible_fields():
+        check = field.widget_type == "checkbox"
+        css = "field" + (" has-error" if field.errors else "") + (" field-check" if check else "")
+        label = f'<label for="{conditional_escape(str(field.id_for_label))}">{conditional_escape(field.label)}</label>'
+        body = f"{field} {label}" if check else f"{label} {field}"
+        help_text = f'<small class="help">{conditional_escape(field.help_text)}</small>' if field.help_text else ""
+        errors = "".join(f'<small class="error">{conditional_escape(error)}</small>' for error in field.errors)
+        parts.append(f'\n  <div class="{css}">\n    {body}\n    {help_text}\n    {errors}\n  </div>\n')
+    return SafeString("".join(parts))
+
+
 class FilterDateField(forms.DateField):
     """A date a list is filtered by, from 1900 to 2999: far enough for any real filter, and far enough from
     the ends of the calendar that "the day after" or a time zone's offset never runs past them (9999-12-31

@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ClearableFileInput, Select, Textarea, TextInput
 from crm.forms.common import seller_choices
 from crm.models import CallOutcome, Stage
 from crm.selectors.leads import assignable_members
@@ -28,7 +29,7 @@ class StageChangeForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    seller = forms.ChoiceField(label=_("Seller"), required=False)
+    seller = forms.ChoiceField(label=_("Seller"), required=False, widget=Select)
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,7 +41,7 @@ class AssignForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label=_("Note"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Write a note…")})
+        label=_("Note"), max_length=10_000, widget=Textarea(attrs={"rows": 3, "placeholder": _("Write a note…")})
     )
 
     def __init__(self, *args, **kwargs):
@@ -68,15 +69,15 @@ def parse_duration(text: str) -> int:
 
 
 class CallForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=CallOutcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=CallOutcome.choices, widget=Select)
     duration = forms.CharField(
         label=_("Duration"),
         required=False,
         max_length=10,
         help_text=_("mm:ss or minutes"),
-        widget=forms.TextInput(attrs={"placeholder": "4:30", "inputmode": "numeric", "size": 6}),
+        widget=TextInput(attrs={"placeholder": "4:30", "inputmode": "numeric", "size": 6}),
     )
-    body = forms.CharField(label=_("Note"), required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(label=_("Note"), required=False, max_length=10_000, widget=Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, auto_id="call_%s", **kwargs)
@@ -95,7 +96,7 @@ class DocumentForm(forms.Form):
     file = forms.FileField(
         label=_("Document"),
         help_text=_("PDF, images, Word, Excel, CSV or text; up to 10 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}),
+        widget=ClearableFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -5,13 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateTimeInput, Textarea, TextInput
+
 
 class NextStepForm(forms.Form):
-    next_action = forms.CharField(label=_("Next step"), required=False, max_length=160)
+    next_action = forms.CharField(label=_("Next step"), required=False, max_length=160, widget=TextInput)
     next_action_at = forms.DateTimeField(
         label=_("Due"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
     def __init__(self, *args, prefix_id: str = "next", **kwargs):
@@ -25,4 +27,4 @@ class NextStepForm(forms.Form):
 
 
 class NoteEditForm(forms.Form):
-    body = forms.CharField(label=_("Note"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(label=_("Note"), max_length=10_000, widget=Textarea(attrs={"rows": 3}))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Sum, prefetch_related_objects
+from django.db.models import BigIntegerField, ExpressionWrapper, F, OuterRef, QuerySet, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -267,10 +268,13 @@ def lead_paginator(*, membership: Membership, filters: LeadFilters, per_page: in
 
 
 def lead_detail(*, membership: Membership, lead_id: int) -> Lead | None:
+    """The lead with its stage and people, and `tag_names` (its tags' names, by name): read in the lead's
+    query, where prefetching the tags was a second query and about 2 ms of the ORM's time."""
+    names = Tag.objects.filter(leads=OuterRef("pk")).order_by("name").values("name")
     return (
         visible_leads(membership=membership)
         .select_related("stage", "seller", "closed_seller")
-        .prefetch_related("tags")
+        .annotate(tag_names=ArraySubquery(names))
         .filter(pk=lead_id)
         .first()
     )
@@ -284,7 +288,9 @@ def merged_into(*, lead_id: int) -> int | None:
 
 
 def lead_timeline(*, lead: Lead) -> QuerySet[TimelineEntry]:
-    return TimelineEntry.objects.filter(lead=lead).select_related("actor").order_by("-created_at", "-id")
+    # No join to the actor: the history shows the name recorded with the entry (`actor_label`) and compares
+    # `actor_id`, so the user rows were read for nothing.
+    return TimelineEntry.objects.filter(lead=lead).order_by("-created_at", "-id")
 
 
 def stages() -> list[Stage]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -82,6 +83,24 @@ def board_cards(context, leads, stage) -> str:
         context, "crm_board_cards", lambda: BoardCards(request=context.get("request"), now=context.get("board_now"))
     )
     return cards(leads, stage)
+
+
+def _timeline_writer(context):
+    from crm.fragments.timeline import TimelineEntries
+
+    return _page_renderer(context, "crm_timeline_entries", lambda: TimelineEntries(context))
+
+
+@register.simple_tag(takes_context=True)
+def timeline_entries(context, entries) -> str:
+    """`{% timeline_entries timeline.entries %}`: a page of the lead's history (crm.fragments.timeline)."""
+    return _timeline_writer(context)(entries)
+
+
+@register.simple_tag(takes_context=True)
+def timeline_entry(context, entry) -> str:
+    """`{% timeline_entry entry %}`: one entry of the history, as the page writes it."""
+    return SafeString(_timeline_writer(context).entry(entry))
 
 
 @register.filter
