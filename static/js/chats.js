@@ -76,7 +76,28 @@
     refreshList();
   });
 
+  // A status can outrun its bubble: the worker may send a message and announce "sent" before the answer
+  // that puts the "queued" bubble on the page arrives. A live bubble whose element is not there yet is
+  // kept, and replaces the bubble once it appears, so a tick never stays behind.
+  var early = {};
+  document.addEventListener("htmx:oobErrorNoTarget", function (event) {
+    var content = event.detail && event.detail.content;
+    if (content && content.id && /^msg-\d+$/.test(content.id)) { early[content.id] = content.cloneNode(true); }
+  });
+  function applyEarly() {
+    Object.keys(early).forEach(function (id) {
+      var bubble = document.getElementById(id);
+      if (!bubble) { return; }
+      var newer = early[id];
+      delete early[id];
+      newer.removeAttribute("hx-swap-oob");
+      bubble.replaceWith(newer);
+      if (window.htmx) { window.htmx.process(newer); }
+    });
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
+    applyEarly();
     dedupe();
     tick();
     if (event.target && event.target.id === "chat-pane") { scrollToEnd(true); }
@@ -88,7 +109,7 @@
     if (form) { form.reset(); }
     var result = document.getElementById("composer-result");
     if (result) { result.innerHTML = ""; }
-    setTimeout(function () { dedupe(); scrollToEnd(true); }, 0);
+    setTimeout(function () { applyEarly(); dedupe(); scrollToEnd(true); }, 0);
   });
 
   document.addEventListener("chats:simulated", function () {

@@ -209,3 +209,29 @@ def test_an_open_conversation_catches_up_on_what_it_missed_while_its_socket_was_
     expect(thread.get_by_text(text)).to_have_count(1)
     assert socket.opened == 2
     assert page.evaluate("window.sameDocument === true")
+
+
+def test_a_status_that_outruns_its_bubble_is_applied_when_the_bubble_appears(site, people, person, leads, sandbox):
+    """The worker can send a message and announce "sent" before the answer that puts the "queued" bubble on
+    the page arrives: htmx finds no element for the live fragment, the inbox keeps it, and it replaces the
+    bubble once the bubble is swapped in."""
+    seller = people.member("seller", "Sam Seller", {"acme": "seller"})
+    lead = leads.create(phone="+34655123999", seller=seller, first_name="Rita")
+    conversation = conversation_for(leads, lead)
+    page = open_inbox(site, people, person, seller, f"/chats/{conversation.pk}/")
+    page.evaluate(
+        """() => {
+        const early = document.createElement("div");
+        early.id = "msg-987654321"; early.className = "bubble bubble-out"; early.dataset.status = "sent";
+        early.setAttribute("hx-swap-oob", "true");
+        const miss = {bubbles: true, detail: {content: early}};
+        document.body.dispatchEvent(new CustomEvent("htmx:oobErrorNoTarget", miss));
+        const box = document.querySelector(".chat-thread");
+        const late = document.createElement("div");
+        late.id = "msg-987654321"; late.className = "bubble bubble-out"; late.dataset.status = "queued";
+        box.appendChild(late);
+        box.dispatchEvent(new CustomEvent("htmx:afterSettle", {bubbles: true}));
+    }"""
+    )
+    expect(page.locator("#msg-987654321")).to_have_attribute("data-status", "sent")
+    expect(page.locator("#msg-987654321")).to_have_count(1)
