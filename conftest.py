@@ -53,6 +53,19 @@ def _isolated_channels_db(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets its own channel layer. Tests run their scenarios with async_to_sync, one event loop
+    each; channels_redis keeps per-channel locks that a loop closed mid-receive (a backup-queue cleaner
+    still pending when the scenario returned) leaves held and bound to that dead loop, and the next
+    test's receive then fails with "bound to a different event loop"."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _public_schema_first():
     """Every test starts (and ends) in the public schema: a request through the test client leaves the
     connection in the tenant it served, which would otherwise leak into the next test."""
